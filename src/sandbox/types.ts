@@ -1,0 +1,134 @@
+// The one Sandbox interface every other module uses. Backends (`local`, `process`, later
+// gVisor or remote) implement it; the shared contract suite in `contract.test-suite.ts`
+// runs against each of them.
+
+export type BackendName = "local" | "process";
+
+/** What a sandbox may do. Everything not granted here is denied. */
+export interface SandboxPolicy {
+  /** Host directory the sandbox sees (copy-on-write) at the same absolute path. */
+  workspace: string;
+  backend: BackendName;
+  /** Host names (exact or `*.suffix`) reachable through the egress proxy. Default: none. */
+  allowNet?: string[];
+  /** Host loopback TCP ports exposed inside the sandbox on the same port. Default: none. */
+  allowHostPorts?: number[];
+  /** Names of host environment variables passed through on top of the allowlist. */
+  env?: string[];
+  /** Extra variables set inside (not taken from the host). */
+  setEnv?: Record<string, string>;
+  limits?: Partial<SandboxLimits>;
+  /** Called for every network attempt through the proxy or a host-port bridge. */
+  onNetEvent?: (event: NetEvent) => void;
+}
+
+export interface SandboxLimits {
+  memoryBytes: number;
+  maxProcesses: number;
+  /** CPU share as a fraction of one core (1 = one full core). */
+  cpuCores: number;
+  /** Bytes that may be written into the sandbox's writable layer (and /tmp). */
+  diskBytes: number;
+  shmBytes: number;
+  /** Bytes of stdout+stderr kept per command; the rest is counted and dropped. */
+  outputBytes: number;
+  /** Default wall time per command. */
+  timeoutMs: number;
+}
+
+export const defaultLimits: SandboxLimits = {
+  memoryBytes: 2 * 1024 ** 3,
+  maxProcesses: 1024,
+  cpuCores: 1,
+  diskBytes: 1024 ** 3,
+  shmBytes: 64 * 1024 ** 2,
+  outputBytes: 8 * 1024 ** 2,
+  timeoutMs: 120_000,
+};
+
+/** Which mechanism enforces the limits, reported so nothing is a silent downgrade. */
+export type LimitMechanism = "cgroup-v2" | "cgroup-v1" | "rlimit" | "none";
+
+export interface NetEvent {
+  kind: "proxy" | "host-port";
+  host: string;
+  port: number;
+  decision: "allowed" | "denied";
+  /** The rule that matched, or why it was denied. */
+  rule: string;
+  at: number;
+}
+
+export interface ExecOptions {
+  /** Working directory; relative paths resolve against the sandbox's current directory. */
+  cwd?: string;
+  env?: Record<string, string>;
+  stdin?: string | Uint8Array;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdout?: (chunk: Uint8Array) => void;
+  onStderr?: (chunk: Uint8Array) => void;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when the command ended by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  /** True when output passed `outputBytes` and the rest was dropped. */
+  truncated: boolean;
+  /** Total bytes the command wrote, kept or not. */
+  outputBytes: number;
+  /** Working directory after the command (a `cd` sticks for the next command). */
+  cwd: string;
+}
+
+export interface DirEntry {
+  name: string;
+  type: "file" | "dir" | "symlink" | "other";
+  size: number;
+}
+
+export interface BackgroundProcess {
+  readonly id: string;
+  readonly command: string;
+  /** Everything the process wrote so far (stdout and stderr interleaved, bounded). */
+  logs(): string;
+  onLog(listener: (line: string, stream: "stdout" | "stderr") => void): () => void;
+  /** Resolves when something accepts TCP connections on `port` inside the sandbox. */
+  waitForPort(port: number, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit once the process ends. */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  isRunning(): boolean;
+  kill(): Promise<void>;
+}
+
+export interface SandboxInfo {
+  backend: BackendName;
+  id: string;
+  workspace: string;
+  limits: SandboxLimits;
+  limitMechanism: LimitMechanism;
+  isolated: boolean;
+  /** Host pid of the sandbox's outermost process, when there is one (for measuring). */
+  hostPid?: number;
+}
+
+export interface Sandbox {
+  readonly info: SandboxInfo;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Paths are relative to the workspace (or absolute inside it). */
+  readFile(path: string): Promise<Uint8Array>;
+  writeFile(path: string, content: string | Uint8Array): Promise<void>;
+  list(path?: string): Promise<DirEntry[]>;
+  start(command: string, options?: Omit<ExecOptions, "stdin" | "timeoutMs">): Promise<BackgroundProcess>;
+  /** A `git apply`-able unified diff of everything changed against the baseline. */
+  diff(): Promise<string>;
+  /** Back to the clean baseline; background processes are stopped. */
+  reset(): Promise<void>;
+  /** Nothing left running, mounted or on disk. Safe to call twice. */
+  dispose(): Promise<void>;
+}
