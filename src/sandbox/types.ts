@@ -125,6 +125,11 @@ export interface Sandbox {
   writeFile(path: string, content: string | Uint8Array): Promise<void>;
   list(path?: string): Promise<DirEntry[]>;
   start(command: string, options?: Omit<ExecOptions, "stdin" | "timeoutMs">): Promise<BackgroundProcess>;
+  /**
+   * Makes a TCP port that something listens on *inside* the sandbox reachable from the host
+   * (for the browser probe). Returns the host-side address; `close()` removes the bridge.
+   */
+  exposePort(port: number): Promise<{ host: string; port: number; close(): Promise<void> }>;
   /** A `git apply`-able unified diff of everything changed against the baseline. */
   diff(): Promise<string>;
   /** Back to the clean baseline; background processes are stopped. */

@@ -1,0 +1,52 @@
+// closedloop's command line: each command is one file exporting `run(argv): Promise<number>`
+// (the exit code). 0 verified/success, 1 not verified, 2 usage or configuration error.
+import { UserError } from "../util/index.ts";
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  run: {
+    summary: "run the loop on a task until the verifier passes",
+    load: () => import("./run-command.ts"),
+  },
+  demo: {
+    summary: "run the whole loop on a bundled buggy project (scripted model, no key)",
+    load: () => import("./demo-command.ts"),
+  },
+  resume: { summary: "continue a run whose process died", load: () => import("./resume-command.ts") },
+  show: { summary: "print a run's timeline", load: () => import("./show-command.ts") },
+  sandbox: { summary: "run one command in a fresh sandbox", load: () => import("./sandbox-command.ts") },
+  check: {
+    summary: "run a command and print compact structured feedback",
+    load: () => import("./check-command.ts"),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return `usage: closedloop <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'closedloop <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`closedloop: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (error) {
+    if (UserError.isInstance(error)) {
+      console.error(`closedloop ${name}: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
