@@ -1,0 +1,201 @@
+// Per-sandbox cgroups for memory, process count, CPU share and freezing. cgroup v2 is what
+// most machines have; v1 controllers are still common in containers and CI (this one has
+// both, with the v2 hierarchy empty), so the version is detected at run time, per
+// controller directory that we can actually write to. When neither works, the caller
+// falls back to rlimits and reports that — never a silent downgrade.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LimitMechanism, SandboxLimits } from "./types.ts";
+
+const cgroupRoot = "/sys/fs/cgroup";
+const prefix = "closedloop-";
+
+export interface SandboxCgroup {
+  mechanism: Exclude<LimitMechanism, "rlimit" | "none">;
+  /** Files the launcher writes its pid into (one per v1 controller, one for v2). */
+  procsFiles: string[];
+  freeze(): void;
+  thaw(): void;
+  /** Kills whatever is left and removes the directories; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+type Layout = { version: "v2"; parent: string } | { version: "v1"; parents: Record<string, string> };
+
+let cachedLayout: Layout | null | undefined;
+
+function ownPath(controller: string): string | undefined {
+  for (const line of readFileSync("/proc/self/cgroup", "utf8").split("\n")) {
+    const [, list, path] = line.split(":");
+    if (list === undefined || path === undefined) continue;
+    if (controller === "" ? list === "" : list.split(",").includes(controller)) return path;
+  }
+  return undefined;
+}
+
+function isWritableDir(dir: string): boolean {
+  const probe = join(dir, `${prefix}probe-${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function detectLayout(): Layout | null {
+  const unified = existsSync(join(cgroupRoot, "cgroup.controllers")) ? cgroupRoot : undefined;
+  if (unified) {
+    const controllers = readFileSync(join(unified, "cgroup.controllers"), "utf8");
+    const own = ownPath("") ?? "/";
+    // Root may create under the hierarchy root (exempt from the no-internal-processes rule);
+    // a user needs a delegated subtree, which is where its own cgroup's parent is writable.
+    const candidates = [unified, join(unified, own, "..")];
+    for (const parent of candidates) {
+      if (!["memory", "pids", "cpu"].every((c) => controllers.includes(c))) break;
+      if (!isWritableDir(parent)) continue;
+      try {
+        writeFileSync(join(parent, "cgroup.subtree_control"), "+memory +pids +cpu");
+      } catch {
+        continue;
+      }
+      return { version: "v2", parent };
+    }
+  }
+  const parents: Record<string, string> = {};
+  for (const controller of ["memory", "pids", "cpu", "freezer"]) {
+    const base = join(cgroupRoot, controller);
+    const own = ownPath(controller);
+    if (!existsSync(join(base, "cgroup.procs")) || own === undefined) continue;
+    const dir = join(base, own);
+    if (isWritableDir(dir)) parents[controller] = dir;
+  }
+  if (parents.memory && parents.pids) return { version: "v1", parents };
+  return null;
+}
+
+export function cgroupLayout(): Layout | null {
+  if (cachedLayout === undefined) cachedLayout = detectLayout();
+  return cachedLayout;
+}
+
+function write(file: string, value: string): void {
+  writeFileSync(file, value);
+}
+
+function killAll(dir: string): void {
+  try {
+    for (const pid of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
+      if (pid) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {}
+      }
+    }
+  } catch {}
+}
+
+async function removeDir(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      killAll(dir);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** A fresh cgroup for one sandbox with its limits written, or null when none can be had. */
+export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxCgroup | null {
+  const layout = cgroupLayout();
+  if (!layout) return null;
+  const name = `${prefix}${id}`;
+  const period = 100_000;
+  const quota = Math.max(1000, Math.round(limits.cpuCores * period));
+  if (layout.version === "v2") {
+    const dir = join(layout.parent, name);
+    mkdirSync(dir);
+    write(join(dir, "memory.max"), String(limits.memoryBytes));
+    if (existsSync(join(dir, "memory.swap.max"))) write(join(dir, "memory.swap.max"), "0");
+    write(join(dir, "pids.max"), String(limits.maxProcesses));
+    write(join(dir, "cpu.max"), `${quota} ${period}`);
+    return {
+      mechanism: "cgroup-v2",
+      procsFiles: [join(dir, "cgroup.procs")],
+      freeze: () => write(join(dir, "cgroup.freeze"), "1"),
+      thaw: () => write(join(dir, "cgroup.freeze"), "0"),
+      async remove() {
+        try {
+          write(join(dir, "cgroup.kill"), "1");
+        } catch {}
+        await removeDir(dir);
+      },
+    };
+  }
+  const dirs: Record<string, string> = {};
+  for (const [controller, parent] of Object.entries(layout.parents)) {
+    dirs[controller] = join(parent, name);
+    mkdirSync(dirs[controller]);
+  }
+  const memory = dirs.memory!;
+  // memsw must be raised after (and lowered before) the plain limit; set it so swap cannot
+  // stretch the memory limit where swap accounting exists.
+  write(join(memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
+  if (existsSync(join(memory, "memory.memsw.limit_in_bytes")))
+    write(join(memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+  write(join(dirs.pids!, "pids.max"), String(limits.maxProcesses));
+  if (dirs.cpu) {
+    write(join(dirs.cpu, "cpu.cfs_period_us"), String(period));
+    write(join(dirs.cpu, "cpu.cfs_quota_us"), String(quota));
+  }
+  const freezer = dirs.freezer;
+  return {
+    mechanism: "cgroup-v1",
+    procsFiles: Object.values(dirs).map((d) => join(d, "cgroup.procs")),
+    freeze: () => freezer && write(join(freezer, "freezer.state"), "FROZEN"),
+    thaw: () => freezer && write(join(freezer, "freezer.state"), "THAWED"),
+    async remove() {
+      if (freezer) {
+        try {
+          write(join(freezer, "freezer.state"), "THAWED");
+        } catch {}
+      }
+      for (const dir of Object.values(dirs)) killAll(dir);
+      await Promise.all(Object.values(dirs).map((d) => removeDir(d)));
+    },
+  };
+}
+
+/** Removes cgroups left by sandboxes whose host process died (they hold no process). */
+export function sweepStaleCgroups(): number {
+  const layout = cgroupLayout();
+  if (!layout) return 0;
+  const parents = layout.version === "v2" ? [layout.parent] : Object.values(layout.parents);
+  let removed = 0;
+  for (const parent of parents) {
+    for (const entry of readdirSync(parent)) {
+      if (!entry.startsWith(prefix)) continue;
+      // Names are closedloop-<host pid>-<random>: only a dead owner's cgroups are stale.
+      const owner = Number(entry.slice(prefix.length).split("-")[0]);
+      if (owner && isAlive(owner)) continue;
+      try {
+        rmdirSync(join(parent, entry)); // fails (EBUSY) while a live sandbox is inside
+        removed++;
+      } catch {}
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

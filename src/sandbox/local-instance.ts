@@ -1,0 +1,340 @@
+// One running bubblewrap sandbox: state directory, cgroup, launcher process, agent channel,
+// network bridges. `LocalSandbox` owns one of these at a time; reset() throws it away and
+// boots a new one, which costs a sandbox start and nothing that grows with the workspace.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { AgentChannel } from "./agent-channel.ts";
+import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
+import { startEgressProxy } from "./egress-proxy.ts";
+import { SandboxUnavailableError } from "./errors.ts";
+import { startHostPortBridge } from "./host-port-bridge.ts";
+import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
+import { buildSandboxEnv } from "./sandbox-env.ts";
+import { buildSeccompFilter } from "./seccomp-filter.ts";
+import type { LimitMechanism, SandboxLimits, SandboxPolicy } from "./types.ts";
+
+/** Inside the sandbox: where our binaries and the network sockets appear. */
+export const insideBin = "/run/closedloop/bin";
+export const insideNet = "/run/closedloop/net";
+/** The egress proxy's port on the sandbox's own loopback. */
+export const proxyPort = 3128;
+
+const isRoot = process.getuid?.() === 0;
+const runtimeRoot = join(
+  process.env.XDG_RUNTIME_DIR && !isRoot ? process.env.XDG_RUNTIME_DIR : "/tmp",
+  `closedloop-${process.getuid?.() ?? 0}`,
+);
+
+export interface LocalInstance {
+  id: string;
+  stateDir: string;
+  /** Host pid of the launcher (which became the outer bwrap process). */
+  hostPid: number;
+  channel: AgentChannel;
+  env: Record<string, string>;
+  home: string;
+  uid: number;
+  limitMechanism: LimitMechanism;
+  cgroup: SandboxCgroup | null;
+  /** The sandbox's merged workspace and its writable layer, as the host can read them. */
+  mergedPath(): string;
+  upperPath(): string;
+  /** Host pid of a process inside the sandbox's namespaces (for nsenter). */
+  innerPid(): number | undefined;
+  stop(): Promise<void>;
+}
+
+let swept = false;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes state left by sandboxes whose host process died (once per process). */
+function sweepLeftovers(): void {
+  if (swept) return;
+  swept = true;
+  sweepStaleCgroups();
+  if (!existsSync(runtimeRoot)) return;
+  for (const entry of readdirSync(runtimeRoot)) {
+    const owner = Number(entry.match(/^sbx-(\d+)-/)?.[1]);
+    if (owner && !isAlive(owner)) rmSync(join(runtimeRoot, entry), { recursive: true, force: true });
+  }
+}
+
+/** Our helper binaries, copied once to a world-readable place the sandbox uid can reach. */
+function stageBinaries(tools: LocalToolchain): string {
+  const dir = join(runtimeRoot, "bin");
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const src of [tools.agent, tools.forwarder]) {
+    if (!existsSync(src)) continue;
+    const dst = join(dir, src.split("/").pop()!);
+    if (
+      !existsSync(dst) ||
+      statSync(dst).mtimeMs < statSync(src).mtimeMs ||
+      statSync(dst).size !== statSync(src).size
+    ) {
+      copyFileSync(src, `${dst}.${process.pid}`);
+      chmodSync(`${dst}.${process.pid}`, 0o755);
+      rmSync(dst, { force: true });
+      copyFileSync(`${dst}.${process.pid}`, dst);
+      chmodSync(dst, 0o755);
+      rmSync(`${dst}.${process.pid}`, { force: true });
+    }
+  }
+  return dir;
+}
+
+/** System folders, read-only; merged-/usr distributions have symlinks for /bin, /lib …. */
+function systemMounts(): string[] {
+  const args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"];
+  for (const top of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"]) {
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(top);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(top), top);
+    else if (st.isDirectory()) args.push("--ro-bind", top, top);
+  }
+  return args;
+}
+
+export interface BootOptions {
+  policy: SandboxPolicy;
+  limits: SandboxLimits;
+  tools: LocalToolchain;
+}
+
+export async function bootLocalInstance({ policy, limits, tools }: BootOptions): Promise<LocalInstance> {
+  sweepLeftovers();
+  mkdirSync(runtimeRoot, { recursive: true, mode: 0o711 });
+  chmodSync(runtimeRoot, 0o711);
+  const binDir = stageBinaries(tools);
+  const id = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const stateDir = join(runtimeRoot, `sbx-${id}`);
+  const workspace = policy.workspace;
+  const owner = statSync(workspace);
+  // As root, every sandbox gets its own unprivileged uid: an escape lands as nobody in
+  // particular, and two sandboxes cannot signal or read each other even then.
+  const uid = isRoot ? 100_000 + randomInt(1_000_000_000) : (process.getuid?.() ?? 0);
+  const gid = isRoot ? uid : (process.getgid?.() ?? 0);
+
+  for (const sub of ["", "layer", "merged", "lower", "net", "tools"])
+    mkdirSync(join(stateDir, sub), { mode: 0o711 });
+  chmodSync(join(stateDir, "net"), 0o755);
+
+  // An empty HOME of its own; toolchains under the host's home stay reachable read-only at
+  // their host paths (with PYENV_ROOT, CARGO_HOME … pointing there), and nothing else of it.
+  const home = "/home/sandbox";
+  const { env, toolchainDirs } = buildSandboxEnv({ policy, hostEnv: process.env, home, tmpdir: "/tmp" });
+  const toolDirs = toolchainDirs.filter((d) => existsSync(d));
+  for (let i = 0; i < toolDirs.length; i++) mkdirSync(join(stateDir, "tools", String(i)));
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const forwards: string[] = [];
+  if (policy.allowNet?.length) {
+    const proxy = await startEgressProxy({
+      socketPath: join(stateDir, "net", "proxy.sock"),
+      allowNet: policy.allowNet,
+      onEvent: policy.onNetEvent,
+    });
+    cleanups.push(() => proxy.close());
+    forwards.push(`tcp:${proxyPort}=unix:${insideNet}/proxy.sock`);
+    const url = `http://127.0.0.1:${proxyPort}`;
+    Object.assign(env, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url });
+    env.NO_PROXY = env.no_proxy = "localhost,127.0.0.1,::1";
+  }
+  for (const port of policy.allowHostPorts ?? []) {
+    const bridge = await startHostPortBridge({
+      socketPath: join(stateDir, "net", `port-${port}.sock`),
+      port,
+      onEvent: policy.onNetEvent,
+    });
+    cleanups.push(() => bridge.close());
+    forwards.push(`tcp:${port}=unix:${insideNet}/port-${port}.sock`);
+  }
+
+  const cgroup = createSandboxCgroup(id, limits);
+  const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
+  const rlimits = ["core=0"];
+  if (!cgroup) {
+    rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`, `fsize=${limits.diskBytes}`);
+  }
+
+  const seccompPath = join(stateDir, "seccomp.bpf");
+  writeFileSync(seccompPath, buildSeccompFilter(), { mode: 0o600 });
+  const seccompFd = openSync(seccompPath, "r");
+
+  const bwrapArgs = [
+    "--unshare-user",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup",
+    "--unshare-net",
+    "--die-with-parent",
+    "--new-session",
+    "--disable-userns",
+    "--hostname",
+    "closedloop",
+    ...systemMounts(),
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--perms",
+    "1777",
+    "--size",
+    String(limits.shmBytes),
+    "--tmpfs",
+    "/dev/shm",
+    "--perms",
+    "1777",
+    "--size",
+    String(limits.diskBytes),
+    "--tmpfs",
+    "/tmp",
+    "--perms",
+    "0700",
+    "--size",
+    String(Math.min(limits.diskBytes, 256 * 1024 ** 2)),
+    "--tmpfs",
+    home,
+    ...toolDirs.flatMap((dir, i) => ["--ro-bind", join(stateDir, "tools", String(i)), dir]),
+    "--ro-bind",
+    binDir,
+    insideBin,
+    "--ro-bind",
+    join(stateDir, "net"),
+    insideNet,
+    "--bind",
+    join(stateDir, "merged"),
+    workspace,
+    "--chdir",
+    workspace,
+    "--seccomp",
+    "3",
+    `${insideBin}/cl-agent`,
+  ];
+  const launcherArgs = [
+    "--state",
+    stateDir,
+    "--lower",
+    workspace,
+    "--uid",
+    String(uid),
+    "--gid",
+    String(gid),
+    "--disk",
+    String(limits.diskBytes),
+    ...(isRoot ? ["--idmap-from", `${owner.uid}:${owner.gid}`] : []),
+    ...(cgroup?.procsFiles.flatMap((f) => ["--cgroup", f]) ?? []),
+    ...toolDirs.flatMap((d) => ["--tool", d]),
+    ...rlimits.flatMap((r) => ["--rlimit", r]),
+    "--",
+    tools.bwrap,
+    ...bwrapArgs,
+  ];
+
+  let child: ChildProcess;
+  try {
+    child = spawn(tools.launcher, launcherArgs, { stdio: ["pipe", "pipe", "pipe", seccompFd], env: {} });
+  } finally {
+    closeSync(seccompFd);
+  }
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => {
+    if (stderr.length < 16_384) stderr += c.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  child.once("error", (e) => {
+    stderr += String(e);
+  });
+  const channel = new AgentChannel(child.stdin!, child.stdout!);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    channel.quit();
+    channel.close("the sandbox was disposed");
+    try {
+      child.kill("SIGKILL");
+    } catch {}
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    await cgroup?.remove();
+    await Promise.all(cleanups.map((c) => c().catch(() => {})));
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 });
+  };
+
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error("timed out after 15 s")), 15_000).unref(),
+  );
+  try {
+    await Promise.race([channel.ready, timeout]);
+  } catch {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
+    await stop();
+    throw new SandboxUnavailableError(explainStartFailure(stderr));
+  }
+
+  const hostPid = child.pid!;
+  const instance: LocalInstance = {
+    id,
+    stateDir,
+    hostPid,
+    channel,
+    env,
+    home,
+    uid,
+    limitMechanism,
+    cgroup,
+    mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
+    upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
+    innerPid: () => {
+      try {
+        const first = readFileSync(`/proc/${hostPid}/task/${hostPid}/children`, "utf8")
+          .trim()
+          .split(/\s+/)[0];
+        return first ? Number(first) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    stop,
+  };
+  if (forwards.length > 0) {
+    const fw = channel.spawn({
+      argv: [`${insideBin}/cl-forward`, ...forwards],
+      env: {},
+      cwd: "/",
+      outputCap: 4096,
+      background: true,
+    });
+    cleanups.push(async () => fw.kill());
+  }
+  return instance;
+}

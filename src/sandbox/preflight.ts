@@ -1,0 +1,118 @@
+// Checks that the local (bubblewrap) backend can run here, and turns each known way it
+// cannot into one line that names the exact fix and the explicit fallback flag. Users of
+// other sandboxes mostly complain about opaque failures on Ubuntu 24.04 (AppArmor),
+// inside containers, and with bwrap missing; each of those gets its own message here.
+// Nothing here ever falls back silently.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { SandboxUnavailableError } from "./errors.ts";
+import { isSeccompSupported } from "./seccomp-filter.ts";
+
+const fallback = "or pass --sandbox process to run without isolation";
+const buildDir = new URL("../../build/", import.meta.url).pathname;
+
+export interface LocalToolchain {
+  bwrap: string;
+  launcher: string;
+  agent: string;
+  forwarder: string;
+}
+
+let cached: LocalToolchain | undefined;
+
+function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+function readNumber(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, "utf8").trim());
+  } catch {
+    return undefined;
+  }
+}
+
+function isInContainer(): boolean {
+  if (existsSync("/.dockerenv") || existsSync("/run/.containerenv")) return true;
+  try {
+    return /docker|kubepods|containerd|lxc/.test(readFileSync("/proc/1/cgroup", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Why user namespaces fail here, when the kernel settings say so; undefined if they look fine. */
+export function diagnoseUserNamespaces(): string | undefined {
+  if (readNumber("/proc/sys/user/max_user_namespaces") === 0)
+    return `user namespaces are disabled (user.max_user_namespaces = 0): run 'sudo sysctl -w user.max_user_namespaces=15000', ${fallback}`;
+  if (readNumber("/proc/sys/kernel/unprivileged_userns_clone") === 0 && process.getuid?.() !== 0)
+    return `unprivileged user namespaces are disabled: run 'sudo sysctl -w kernel.unprivileged_userns_clone=1', ${fallback}`;
+  if (readNumber("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") === 1 && process.getuid?.() !== 0)
+    return `AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): run 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0', or install an AppArmor profile granting 'userns' to ${which("bwrap") ?? "/usr/bin/bwrap"} and build/cl-launch, ${fallback}`;
+  return undefined;
+}
+
+/** Explains a failed sandbox start from what the launcher or bwrap printed. */
+export function explainStartFailure(stderr: string): string {
+  const text = stderr.trim().split("\n").slice(-3).join(" | ");
+  const userns = diagnoseUserNamespaces();
+  if (userns) return userns;
+  if (/overlay/i.test(stderr) && !/overlay/.test(safeRead("/proc/filesystems")))
+    return `overlayfs is not available: run 'sudo modprobe overlay', ${fallback} (${text})`;
+  if (/unshare|namespace|uid map|Operation not permitted|Permission denied/i.test(stderr) && isInContainer())
+    return `this container forbids the namespaces the sandbox needs: run it with '--security-opt seccomp=unconfined --security-opt apparmor=unconfined' (Docker) or '--privileged', ${fallback} (${text})`;
+  if (/id-mapped|idmap|open_tree/i.test(stderr))
+    return `the workspace's filesystem cannot be id-mapped (needed when closedloop runs as root): move it to ext4/xfs/btrfs/tmpfs, run closedloop as a normal user, ${fallback} (${text})`;
+  return `the sandbox could not start: ${text || "no message"}; ${fallback}`;
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function buildNative(): void {
+  const script = new URL("../../scripts/build-native.mjs", import.meta.url).pathname;
+  spawnSync(process.execPath, [script], { stdio: "ignore" });
+}
+
+/** Everything the local backend needs, or a SandboxUnavailableError that says how to get it. */
+export function preflightLocal(): LocalToolchain {
+  if (cached) return cached;
+  if (process.platform !== "linux")
+    throw new SandboxUnavailableError(
+      `the local sandbox needs Linux (this is ${process.platform}); ${fallback}`,
+    );
+  const bwrap = which("bwrap");
+  if (!bwrap)
+    throw new SandboxUnavailableError(
+      `bubblewrap is not installed: run 'sudo apt-get install bubblewrap' (or 'dnf install bubblewrap'), ${fallback}`,
+    );
+  if (!isSeccompSupported())
+    throw new SandboxUnavailableError(
+      `no seccomp syscall table for CPU architecture ${process.arch} yet; ${fallback}`,
+    );
+  const tools = {
+    bwrap,
+    launcher: join(buildDir, "cl-launch"),
+    agent: join(buildDir, "cl-agent"),
+    forwarder: join(buildDir, "cl-forward"),
+  };
+  if (![tools.launcher, tools.agent].every(existsSync)) buildNative();
+  if (![tools.launcher, tools.agent].every(existsSync))
+    throw new SandboxUnavailableError(
+      `the sandbox helpers are not built and no C compiler was found: run 'sudo apt-get install gcc' then 'npm run build:native', ${fallback}`,
+    );
+  const userns = diagnoseUserNamespaces();
+  if (userns) throw new SandboxUnavailableError(userns);
+  cached = tools;
+  return tools;
+}
