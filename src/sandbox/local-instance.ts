@@ -327,14 +327,38 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     stop,
   };
   if (forwards.length > 0) {
+    // The relay inside prints "ready" once its ports listen; commands may use them after that.
+    let said = "";
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
     const fw = channel.spawn({
       argv: [`${insideBin}/cl-forward`, ...forwards],
       env: {},
       cwd: "/",
       outputCap: 4096,
       background: true,
+      onStdout: (c) => {
+        said += c.toString();
+        if (said.includes("ready")) ready();
+      },
+      onStderr: (c) => {
+        said += c.toString();
+      },
     });
     cleanups.push(async () => fw.kill());
+    const outcome = await Promise.race([
+      isReady.then(() => "ready"),
+      fw.exited.then(() => "exited"),
+      new Promise((r) => setTimeout(() => r("timeout"), 5000)),
+    ]);
+    if (outcome !== "ready") {
+      await stop();
+      throw new SandboxUnavailableError(
+        `the sandbox's network relay did not start (${outcome}): ${said.trim()}`,
+      );
+    }
   }
   return instance;
 }

@@ -1,5 +1,67 @@
-// The local (bubblewrap) backend against the shared Sandbox contract. If the backend cannot
-// start on this machine the suite fails with the preflight message; it is never skipped.
+// The local (bubblewrap) backend: the shared Sandbox contract, plus what only an isolating
+// backend promises. If the backend cannot start on this machine these tests fail with the
+// preflight message; they are never skipped.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
 import { runSandboxContract } from "./contract.ts";
+import { createSandbox } from "./index.ts";
+import type { Sandbox } from "./types.ts";
 
 runSandboxContract("local");
+
+describe("the local sandbox isolates and limits", () => {
+  let dir: string;
+  let sb: Sandbox;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "cl-local-"));
+    mkdirSync(join(dir, "src"));
+    writeFileSync(join(dir, "src", "a.txt"), "a\n");
+    sb = await createSandbox({
+      workspace: dir,
+      backend: "local",
+      limits: { diskBytes: 8 * 1024 ** 2, maxProcesses: 64, memoryBytes: 256 * 1024 ** 2 },
+    });
+  });
+  after(async () => {
+    await sb?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the limit mechanism is reported, and on this machine it is a cgroup", () => {
+    assert.match(sb.info.limitMechanism, /^cgroup-v[12]$/);
+    assert.equal(sb.info.isolated, true);
+  });
+
+  test("sandboxed code never runs as root, even when closedloop does", async () => {
+    const r = await sb.exec("id -u");
+    assert.notEqual(r.stdout.trim(), "0");
+    if (process.getuid?.() === 0) assert.ok(Number(r.stdout) >= 100_000, `uid ${r.stdout.trim()}`);
+  });
+
+  test("toolchains installed under the user's home still run, read-only", async () => {
+    const r = await sb.exec("python3 -c 'print(6*7)' && cargo --version && touch $PYENV_ROOT/x; echo rc=$?");
+    assert.match(r.stdout, /^42$/m, r.stderr);
+    assert.match(r.stdout, /cargo \d/);
+    assert.match(r.stdout, /rc=1/);
+  });
+
+  test("the writable layer stops at the disk limit and the host disk is untouched", async () => {
+    const r = await sb.exec("dd if=/dev/zero of=big bs=1M count=64 2>&1; ls -l big");
+    assert.match(r.stdout, /No space left on device/);
+    const size = Number(r.stdout.match(/ (\d+) \w+ +\d+ [\d:]+ big/)?.[1] ?? r.stdout.split(/\s+/)[4]);
+    assert.ok(size <= 8 * 1024 ** 2, `wrote ${size}`);
+    await sb.exec("rm -f big");
+  });
+
+  test("a process count limit stops a fork storm and the sandbox keeps working", async () => {
+    const r = await sb.exec("for i in $(seq 1 200); do sleep 3 & done 2>&1 | grep -c 'fork' ; true", {
+      timeoutMs: 10_000,
+    });
+    assert.ok(Number(r.stdout.trim()) > 0, `fork failures seen: ${r.stdout}`);
+    const after = await sb.exec("echo alive");
+    assert.equal(after.stdout, "alive\n");
+  });
+});

@@ -21,8 +21,8 @@ export interface LocalToolchain {
 
 let cached: LocalToolchain | undefined;
 
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
+function which(name: string, path = process.env.PATH ?? "/usr/bin:/bin"): string | undefined {
+  for (const dir of path.split(delimiter)) {
     const path = join(dir, name);
     if (existsSync(path)) return path;
   }
@@ -85,13 +85,13 @@ function buildNative(): void {
 }
 
 /** Everything the local backend needs, or a SandboxUnavailableError that says how to get it. */
-export function preflightLocal(): LocalToolchain {
-  if (cached) return cached;
+export function preflightLocal(options: { path?: string } = {}): LocalToolchain {
+  if (cached && options.path === undefined) return cached;
   if (process.platform !== "linux")
     throw new SandboxUnavailableError(
       `the local sandbox needs Linux (this is ${process.platform}); ${fallback}`,
     );
-  const bwrap = which("bwrap");
+  const bwrap = which("bwrap", options.path);
   if (!bwrap)
     throw new SandboxUnavailableError(
       `bubblewrap is not installed: run 'sudo apt-get install bubblewrap' (or 'dnf install bubblewrap'), ${fallback}`,
@@ -113,6 +113,6 @@ export function preflightLocal(): LocalToolchain {
     );
   const userns = diagnoseUserNamespaces();
   if (userns) throw new SandboxUnavailableError(userns);
-  cached = tools;
+  if (options.path === undefined) cached = tools;
   return tools;
 }
