@@ -14,6 +14,11 @@ export interface ToolCall {
   /** Parsed arguments, or the raw text with the parse error when the model sent bad JSON. */
   args: unknown;
   argsError?: string;
+  /**
+   * Opaque data a provider attached to the call (e.g. Gemini 3's thought signature). Keep it with
+   * the call in history: it is sent back so the provider accepts the conversation as its own.
+   */
+  providerMetadata?: Record<string, Record<string, unknown>>;
 }
 
 export type ChatMessage =
@@ -34,11 +39,15 @@ export interface ModelRequest {
   signal?: AbortSignal;
 }
 
-/** Streamed while a step runs; a provider error is an event, never an unhandled rejection. */
+/**
+ * Streamed while a step runs; a provider error is an event, never an unhandled rejection.
+ * A `retry` event means the attempt starts over: drop text-deltas and tool-calls seen since the
+ * previous retry (the final ModelResult holds only the successful attempt's output).
+ */
 export type ModelStreamEvent =
   | { type: "text-delta"; text: string }
   | { type: "tool-call"; call: ToolCall }
-  | { type: "retry"; attempt: number; delayMs: number; reason: string }
+  | { type: "retry"; attempt: number; delayMs: number; reason: string; kind?: ModelErrorKind }
   | { type: "finish"; usage: Usage; costUsd: number; finishReason: string }
   | { type: "error"; error: ModelError };
 
@@ -57,12 +66,24 @@ export type ModelErrorKind =
   | "stream-cut"
   | "auth"
   | "bad-request"
-  | "exhausted";
+  | "exhausted"
+  /** Could not connect (refused, DNS, reset before a response). Retried. */
+  | "network"
+  /** The caller's AbortSignal fired. Never retried. */
+  | "aborted"
+  /** Anything else the provider refused (404 unknown model, 422, an error event in the stream). */
+  | "provider";
 
 export interface ModelError {
   kind: ModelErrorKind;
   message: string;
   retryable: boolean;
+  /** HTTP status when the provider answered with one. */
+  statusCode?: number;
+  /** For `exhausted` after retries: what the last attempt failed with. */
+  lastKind?: ModelErrorKind;
+  /** How many requests were sent in this step (1 + retries). */
+  attempts?: number;
 }
 
 export interface ModelInfo {
@@ -82,6 +103,49 @@ export interface ModelClient {
   readonly info: ModelInfo;
   /** One model call. Retries (429, 5xx, time-outs, cut streams) happen inside, bounded. */
   step(request: ModelRequest, onEvent?: (event: ModelStreamEvent) => void): Promise<ModelResult>;
+  /**
+   * Resume support: the run already made `completedCalls` model calls. Stateless providers
+   * ignore it; the scripted model moves to that turn. The loop calls it without knowing which.
+   */
+  resumeAfter?(completedCalls: number): void;
 }
 
 export type ModelResult = { ok: true; response: ModelResponse } | { ok: false; error: ModelError };
+
+/** USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+/** The `model`-related part of closedloop.config.json. */
+export interface ModelConfig {
+  model?: string;
+  /** Overrides of the price table, keyed `provider:model`, e.g. `"openai:gpt-5": {input: 1.25, output: 10}`. */
+  prices?: Record<string, ModelPrice>;
+  /** Overrides of the context window, keyed like `prices`. */
+  contextWindows?: Record<string, number>;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt; 0 disables retrying. */
+  maxRetries: number;
+  baseDelayMs: number;
+  /** Ceiling for one wait, including a server's Retry-After. */
+  maxDelayMs: number;
+}
+
+export interface CreateModelClientOptions {
+  config?: ModelConfig;
+  /** Where API keys and base URLs are read from; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The fetch providers use (tests may wrap it); defaults to globalThis.fetch. */
+  fetch?: typeof globalThis.fetch;
+  retry?: Partial<RetryOptions>;
+  /** Give up an attempt when no bytes arrive for this long (before or during the stream). */
+  timeoutMs?: number;
+  /** Base URL override for the chosen provider (otherwise its *_BASE_URL variable or default). */
+  baseURL?: string;
+  /** Scripted model only: start at this turn (0-based), i.e. after this many completed calls. */
+  startAtTurn?: number;
+}

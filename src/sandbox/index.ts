@@ -3,6 +3,7 @@
 import type { BackendName, Sandbox, SandboxPolicy } from "./types.ts";
 
 export { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
+export { NetRuleError, parseNetRules } from "./net-rules.ts";
 export type * from "./types.ts";
 export { defaultLimits } from "./types.ts";
 

@@ -11,7 +11,9 @@ import { join, posix } from "node:path";
 import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
 import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
+import { dropGitIgnored } from "./git-ignored.ts";
 import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
+import { parseNetRules } from "./net-rules.ts";
 import { changedPaths, stageEntries } from "./overlay-changes.ts";
 import { startPortExposer } from "./port-exposer.ts";
 import { preflightLocal } from "./preflight.ts";
@@ -292,7 +294,10 @@ class LocalSandbox implements Sandbox {
       } finally {
         instance.cgroup?.thaw();
       }
-      return await diffTrees({ before: this.policy.workspace, after: stage, paths });
+      const kept = await dropGitIgnored(this.policy.workspace, paths);
+      return kept.length === 0
+        ? ""
+        : await diffTrees({ before: this.policy.workspace, after: stage, paths: kept });
     } finally {
       await rm(stage, { recursive: true, force: true });
     }
@@ -334,6 +339,10 @@ export async function createLocalSandbox(policy: SandboxPolicy): Promise<Sandbox
   const tools = preflightLocal();
   if (!existsSync(policy.workspace) || !statSync(policy.workspace).isDirectory())
     throw new SandboxUnavailableError(`the workspace ${policy.workspace} is not a directory`);
+  parseNetRules(policy.allowNet ?? []); // a bad rule is a user error before anything starts
+  for (const port of policy.allowHostPorts ?? [])
+    if (!Number.isInteger(port) || port < 1 || port > 65_535)
+      throw new SandboxUnavailableError(`--allow-host-port wants a TCP port from 1 to 65535, not ${port}`);
   // The sandbox shows the tree at its real path, so error messages name real files.
   const real = { ...policy, workspace: realpathSync(policy.workspace) };
   const limits: SandboxLimits = { ...defaultLimits, ...policy.limits };

@@ -20,6 +20,8 @@ export interface SandboxPolicy {
   limits?: Partial<SandboxLimits>;
   /** Called for every network attempt through the proxy or a host-port bridge. */
   onNetEvent?: (event: NetEvent) => void;
+  /** Suppress the backend's warnings on stderr (the `process` backend's no-isolation notice); for tests. */
+  quiet?: boolean;
 }
 
 export interface SandboxLimits {

@@ -1,0 +1,115 @@
+// Each SDK provider runs the shared ModelClient contract against a loopback server speaking
+// its wire format (OpenAI Chat Completions SSE or Anthropic Messages SSE) on 127.0.0.1.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createModelClient } from "./create-model-client.ts";
+import { startLoopbackAnthropicServer } from "./testing/loopback-anthropic-server.ts";
+import { startLoopbackGoogleServer } from "./testing/loopback-google-server.ts";
+import { startLoopbackOpenAIServer } from "./testing/loopback-openai-server.ts";
+import { describeModelClientContract } from "./testing/model-client-contract.ts";
+
+describeModelClientContract({
+  name: "anthropic (Messages SSE)",
+  apiKeyEnv: "ANTHROPIC_API_KEY",
+  startServer: startLoopbackAnthropicServer,
+  createClient: (baseURL, retry, timeoutMs) =>
+    createModelClient("anthropic:claude-sonnet-4-5", {
+      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: baseURL },
+      retry,
+      timeoutMs,
+    }),
+});
+
+describeModelClientContract({
+  name: "openai (Chat Completions SSE)",
+  apiKeyEnv: "OPENAI_API_KEY",
+  startServer: startLoopbackOpenAIServer,
+  createClient: (baseURL, retry, timeoutMs) =>
+    createModelClient("openai:gpt-5", {
+      env: { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL },
+      retry,
+      timeoutMs,
+    }),
+});
+
+describeModelClientContract({
+  name: "ollama (OpenAI-compatible SSE)",
+  startServer: startLoopbackOpenAIServer,
+  createClient: (baseURL, retry, timeoutMs) =>
+    createModelClient("ollama:qwen3-coder", { env: { OLLAMA_BASE_URL: baseURL }, retry, timeoutMs }),
+});
+
+describeModelClientContract({
+  name: "openai-compatible (URL#model in the id)",
+  apiKeyEnv: "OPENAI_COMPATIBLE_API_KEY",
+  startServer: startLoopbackOpenAIServer,
+  createClient: (baseURL, retry, timeoutMs) =>
+    createModelClient(`openai-compatible:${baseURL}#qwen3-coder`, {
+      env: { OPENAI_COMPATIBLE_API_KEY: "test-key" },
+      retry,
+      timeoutMs,
+    }),
+});
+
+describeModelClientContract({
+  name: "google (Gemini SSE)",
+  apiKeyEnv: "GOOGLE_GENERATIVE_AI_API_KEY",
+  startServer: startLoopbackGoogleServer,
+  createClient: (baseURL, retry, timeoutMs) =>
+    createModelClient("google:gemini-2.5-pro", {
+      env: { GOOGLE_GENERATIVE_AI_API_KEY: "test-key", GOOGLE_GENERATIVE_AI_BASE_URL: baseURL },
+      retry,
+      timeoutMs,
+    }),
+});
+
+test("an Anthropic base URL without /v1 and an Ollama found through OLLAMA_HOST both reach the server", async () => {
+  const anthropic = await startLoopbackAnthropicServer([{ type: "stream", text: ["hi"] }]);
+  const openai = await startLoopbackOpenAIServer([{ type: "stream", text: ["hey"] }]);
+  try {
+    const request = { messages: [{ role: "user" as const, content: "hello" }], tools: [] };
+    const claude = createModelClient("anthropic:claude-haiku-4-5", {
+      env: { ANTHROPIC_API_KEY: "k", ANTHROPIC_BASE_URL: anthropic.baseURL.replace(/\/v1$/, "") },
+    });
+    const viaHost = createModelClient("ollama:llama3", {
+      env: { OLLAMA_HOST: new URL(openai.baseURL).host },
+    });
+    const [a, o] = await Promise.all([claude.step(request), viaHost.step(request)]);
+    assert.ok(a.ok && o.ok, JSON.stringify([a, o]));
+    assert.deepEqual([a.response.text, o.response.text], ["hi", "hey"]);
+  } finally {
+    await Promise.all([anthropic.close(), openai.close()]);
+  }
+});
+
+test("a Gemini thought signature on a tool call is sent back with it in the next request", async () => {
+  const server = await startLoopbackGoogleServer([
+    { type: "stream", toolCalls: [{ name: "list", argsChunks: ["{}"], signature: "sig-abc" }] },
+    { type: "stream", text: ["ok"] },
+  ]);
+  try {
+    const client = createModelClient("google:gemini-3-pro-preview", {
+      env: { GOOGLE_GENERATIVE_AI_API_KEY: "k", GOOGLE_GENERATIVE_AI_BASE_URL: server.baseURL },
+    });
+    const tools = [
+      { name: "list", description: "List files.", parameters: { type: "object", properties: {} } },
+    ];
+    const messages = [{ role: "user" as const, content: "look around" }];
+    const first = await client.step({ messages, tools });
+    assert.ok(first.ok, JSON.stringify(first));
+    const call = first.response.toolCalls[0]!;
+    assert.deepEqual(call.providerMetadata, { google: { thoughtSignature: "sig-abc" } });
+    const second = await client.step({
+      tools,
+      messages: [
+        ...messages,
+        { role: "assistant", content: "", toolCalls: [call] },
+        { role: "tool", toolCallId: call.id, toolName: "list", content: "a.ts" },
+      ],
+    });
+    assert.ok(second.ok, JSON.stringify(second));
+    assert.match(JSON.stringify(server.requests[1]?.body), /"thoughtSignature":"sig-abc"/);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,92 @@
+// The Anthropic Messages streaming format: named SSE events (message_start, content_block_start,
+// content_block_delta with text_delta / input_json_delta, content_block_stop, message_delta with
+// the output token count, message_stop), and `{"type":"error","error":{…}}` bodies.
+import {
+  type LoopbackFormat,
+  type LoopbackReply,
+  type LoopbackServer,
+  sseEvent,
+  startLoopbackServer,
+} from "./loopback-server.ts";
+
+export type {
+  LoopbackReply,
+  LoopbackRequest,
+  LoopbackServer,
+  LoopbackStreamReply,
+  LoopbackToolCall,
+} from "./loopback-server.ts";
+
+function errorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 429) return "rate_limit_error";
+  if (status === 529) return "overloaded_error";
+  if (status >= 500) return "api_error";
+  return "invalid_request_error";
+}
+
+export const anthropicMessagesFormat: LoopbackFormat = {
+  basePath: "/v1",
+  isStreamPath: (path) => path === "/messages",
+  renderStream(reply) {
+    const usage = reply.usage ?? { inputTokens: 0, outputTokens: 0 };
+    const message = {
+      id: "msg_loopback",
+      type: "message",
+      role: "assistant",
+      model: "loopback",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: usage.inputTokens, output_tokens: 1 },
+    };
+    const events = [sseEvent({ type: "message_start", message }, "message_start")];
+    let index = 0;
+    const block = (start: unknown, deltas: unknown[]) => {
+      events.push(
+        sseEvent({ type: "content_block_start", index, content_block: start }, "content_block_start"),
+      );
+      for (const delta of deltas) {
+        events.push(sseEvent({ type: "content_block_delta", index, delta }, "content_block_delta"));
+      }
+      events.push(sseEvent({ type: "content_block_stop", index }, "content_block_stop"));
+      index++;
+    };
+    if (reply.text && reply.text.length > 0) {
+      block(
+        { type: "text", text: "" },
+        reply.text.map((text) => ({ type: "text_delta", text })),
+      );
+    }
+    for (const [i, call] of (reply.toolCalls ?? []).entries()) {
+      block(
+        { type: "tool_use", id: call.id ?? `toolu_loopback_${i + 1}`, name: call.name, input: {} },
+        call.argsChunks.map((partial_json) => ({ type: "input_json_delta", partial_json })),
+      );
+    }
+    const stopReason = (reply.toolCalls ?? []).length > 0 ? "tool_use" : "end_turn";
+    events.push(
+      sseEvent(
+        {
+          type: "message_delta",
+          delta: { stop_reason: stopReason, stop_sequence: null },
+          usage: { output_tokens: usage.outputTokens },
+        },
+        "message_delta",
+      ),
+    );
+    events.push(sseEvent({ type: "message_stop" }, "message_stop"));
+    return events;
+  },
+  renderStreamError: (message) =>
+    sseEvent({ type: "error", error: { type: "overloaded_error", message } }, "error"),
+  renderError(status, message) {
+    return { type: "error", error: { type: errorType(status), message } };
+  },
+};
+
+/** Serves POST /v1/messages on 127.0.0.1; point ANTHROPIC_BASE_URL (or baseURL) at `.baseURL`. */
+export function startLoopbackAnthropicServer(replies: LoopbackReply[]): Promise<LoopbackServer> {
+  return startLoopbackServer(anthropicMessagesFormat, replies);
+}

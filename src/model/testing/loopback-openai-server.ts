@@ -1,0 +1,76 @@
+// The OpenAI Chat Completions streaming format (also spoken by Ollama, vLLM, llama.cpp, LM Studio):
+// `data: {chat.completion.chunk}` lines, tool-call arguments streamed as string pieces, a final
+// usage chunk (stream_options.include_usage), then `data: [DONE]`.
+import {
+  type LoopbackFormat,
+  type LoopbackReply,
+  type LoopbackServer,
+  sseEvent,
+  startLoopbackServer,
+} from "./loopback-server.ts";
+
+export type {
+  LoopbackReply,
+  LoopbackRequest,
+  LoopbackServer,
+  LoopbackStreamReply,
+  LoopbackToolCall,
+} from "./loopback-server.ts";
+
+function chunk(choices: unknown[], extra: Record<string, unknown> = {}) {
+  return {
+    id: "chatcmpl-loopback",
+    object: "chat.completion.chunk",
+    created: 1_700_000_000,
+    model: "loopback",
+    choices,
+    ...extra,
+  };
+}
+
+export const openaiChatFormat: LoopbackFormat = {
+  basePath: "/v1",
+  isStreamPath: (path) => path === "/chat/completions",
+  renderStream(reply) {
+    const events = [
+      sseEvent(chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }])),
+    ];
+    for (const text of reply.text ?? []) {
+      events.push(sseEvent(chunk([{ index: 0, delta: { content: text }, finish_reason: null }])));
+    }
+    for (const [index, call] of (reply.toolCalls ?? []).entries()) {
+      const id = call.id ?? `call_loopback_${index + 1}`;
+      const start = { index, id, type: "function", function: { name: call.name, arguments: "" } };
+      events.push(sseEvent(chunk([{ index: 0, delta: { tool_calls: [start] }, finish_reason: null }])));
+      for (const piece of call.argsChunks) {
+        const delta = { tool_calls: [{ index, function: { arguments: piece } }] };
+        events.push(sseEvent(chunk([{ index: 0, delta, finish_reason: null }])));
+      }
+    }
+    const finishReason = (reply.toolCalls ?? []).length > 0 ? "tool_calls" : "stop";
+    events.push(sseEvent(chunk([{ index: 0, delta: {}, finish_reason: finishReason }])));
+    if (reply.usage) {
+      const { inputTokens, outputTokens } = reply.usage;
+      const usage = {
+        prompt_tokens: inputTokens,
+        completion_tokens: outputTokens,
+        total_tokens: inputTokens + outputTokens,
+      };
+      events.push(sseEvent(chunk([], { usage })));
+    }
+    events.push(sseEvent("[DONE]"));
+    return events;
+  },
+  renderStreamError: (message) =>
+    sseEvent({ error: { message, type: "server_error", param: null, code: null } }),
+  renderError(status, message) {
+    const type =
+      status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+    return { error: { message, type, param: null, code: null } };
+  },
+};
+
+/** Serves POST /v1/chat/completions on 127.0.0.1; point OPENAI_BASE_URL (or baseURL) at `.baseURL`. */
+export function startLoopbackOpenAIServer(replies: LoopbackReply[]): Promise<LoopbackServer> {
+  return startLoopbackServer(openaiChatFormat, replies);
+}
