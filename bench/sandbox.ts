@@ -14,6 +14,8 @@ import { type BackendName, createSandbox, type Sandbox } from "../src/sandbox/in
 interface BackendResult {
   createP50Ms: number;
   createP99Ms: number;
+  /** Create → first command with no warm spare (local backend), i.e. a full cold start. */
+  createColdP50Ms: number;
   execP50Ms: number;
   resetSmallMs: number;
   resetLargeMs: number;
@@ -140,6 +142,19 @@ async function benchBackend(
       await sb?.dispose();
     }
 
+    // The same without the warm spare: every create pays for a full cold start.
+    const colds: number[] = [];
+    for (let i = 0; i < opts.iterations; i++) {
+      let sb: Sandbox | undefined;
+      colds.push(
+        await timeIt(async () => {
+          sb = await createSandbox({ ...policy, warmPool: false });
+          await sb.exec("true");
+        }),
+      );
+      await sb?.dispose();
+    }
+
     const live = await createSandbox(policy);
     log(`${backend}: exec in a live sandbox`);
     const execs: number[] = [];
@@ -185,6 +200,7 @@ async function benchBackend(
       return {
         createP50Ms: quantile(creates, 0.5),
         createP99Ms: quantile(creates, 0.99),
+        createColdP50Ms: quantile(colds, 0.5),
         execP50Ms: quantile(execs, 0.5),
         resetSmallMs: quantile(resetsSmall, 0.5),
         resetLargeMs: quantile(resetsLarge, 0.5),
@@ -276,6 +292,7 @@ function printTable(
       `≤ 2 × bwrap = ${fmt(bwrapP50Ms && 2 * bwrapP50Ms)}`,
     ],
     ["create → first command p99", (r) => fmt(r.createP99Ms), ""],
+    ["create → first command p50, cold (no spare)", (r) => fmt(r.createColdP50Ms), ""],
     [
       "exec in a live sandbox p50",
       (r) => fmt(r.execP50Ms),

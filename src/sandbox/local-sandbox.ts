@@ -13,6 +13,7 @@ import type { AgentExit } from "./agent-channel.ts";
 import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
 import { dropGitIgnored } from "./git-ignored.ts";
 import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
+import { takeInstance, warmPoolKey } from "./local-warm-pool.ts";
 import { parseNetRules } from "./net-rules.ts";
 import { changedPaths, stageEntries } from "./overlay-changes.ts";
 import { startPortExposer } from "./port-exposer.ts";
@@ -46,6 +47,7 @@ class LocalSandbox implements Sandbox {
   private readonly background = new Set<BackgroundProcess>();
   private readonly exposed = new Set<{ close(): Promise<void> }>();
   private disposed = false;
+  private readonly retiring: Promise<void>[] = [];
 
   constructor(
     private readonly policy: SandboxPolicy,
@@ -314,7 +316,9 @@ class LocalSandbox implements Sandbox {
     this.instance = next;
     this.cwd = this.policy.workspace;
     Object.assign(this.info, { id: next.id, hostPid: next.hostPid });
-    await old.stop();
+    // The old layer goes away in the background (its namespaces share nothing with the new
+    // one); dispose() waits for it.
+    this.retiring.push(old.stop());
   }
 
   private async stopChildren(): Promise<void> {
@@ -326,7 +330,7 @@ class LocalSandbox implements Sandbox {
     if (this.disposed) return;
     await this.stopChildren();
     this.disposed = true;
-    await this.instance.stop();
+    await Promise.all([this.instance.stop(), ...this.retiring]);
   }
 }
 
@@ -346,6 +350,8 @@ export async function createLocalSandbox(policy: SandboxPolicy): Promise<Sandbox
   // The sandbox shows the tree at its real path, so error messages name real files.
   const real = { ...policy, workspace: realpathSync(policy.workspace) };
   const limits: SandboxLimits = { ...defaultLimits, ...policy.limits };
-  const instance = await bootLocalInstance({ policy: real, limits, tools });
+  const instance = await takeInstance(warmPoolKey(real, limits), () =>
+    bootLocalInstance({ policy: real, limits, tools }),
+  );
   return new LocalSandbox(real, limits, instance);
 }

@@ -20,6 +20,11 @@ export interface SandboxPolicy {
   limits?: Partial<SandboxLimits>;
   /** Called for every network attempt through the proxy or a host-port bridge. */
   onNetEvent?: (event: NetEvent) => void;
+  /**
+   * Keep a booted spare for a policy that is used repeatedly, so the next create/reset is
+   * instant (local backend; default true; never for policies with network rules).
+   */
+  warmPool?: boolean;
   /** Suppress the backend's warnings on stderr (the `process` backend's no-isolation notice); for tests. */
   quiet?: boolean;
 }
