@@ -1,5 +1,143 @@
-// Placeholder: the 'check' command is being written.
-export async function run(_argv: string[]): Promise<number> {
-  console.error("closedloop check: not built yet");
-  return 2;
+// `closedloop check [--json] [--sandbox local|process] -- COMMAND...`: run one command in a
+// fresh sandbox over the current directory and print what the model would see — the
+// compacted, parsed feedback — or, with --json, the findings themselves. The command's exit
+// code is passed through, so CI and other agents can use it as a drop-in wrapper.
+import { parseArgs } from "node:util";
+import { type BackendName, createSandbox, type Sandbox } from "../sandbox/index.ts";
+import { type CompactFeedback, createOutputCompactor } from "../signals/index.ts";
+import { UserError } from "../util/index.ts";
+
+export const checkUsage = `usage: closedloop check [--json] [--sandbox local|process] [--budget TOKENS] -- COMMAND...
+
+Runs COMMAND in a fresh sandbox over the current directory and prints compact feedback:
+a summary line, every failing test or error with its first location, and a marked head
+and tail of the raw output. The exit code is COMMAND's own.
+
+options:
+  --json             print {"findings": [...], "fingerprint": "...", "summary": {...}}
+                     (plus "text", the raw head and tail, when no known output was recognized)
+  --sandbox NAME     local (bubblewrap, default) or process (no isolation)
+  --budget TOKENS    size of the text feedback (default 2000)
+  -h, --help         this text`;
+
+export interface CheckOptions {
+  json: boolean;
+  backend: BackendName;
+  budgetTokens: number;
+  command: string;
+}
+
+/** What `check` needs from a sandbox; tests may pass any implementation of it. */
+export type OpenSandbox = (
+  workspace: string,
+  backend: BackendName,
+) => Promise<Pick<Sandbox, "exec" | "dispose">>;
+
+export interface CheckIo {
+  stdout: (text: string) => void;
+  cwd: string;
+  openSandbox: OpenSandbox;
+}
+
+export function parseCheckArgs(argv: string[]): CheckOptions | "help" {
+  let parsed: ReturnType<typeof parseCheckArgsRaw>;
+  try {
+    parsed = parseCheckArgsRaw(argv);
+  } catch (error) {
+    throw new UserError(`${(error as Error).message}\n\n${checkUsage}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  const backend = values.sandbox ?? "local";
+  if (backend !== "local" && backend !== "process")
+    throw new UserError(`unknown sandbox '${backend}': use --sandbox local or --sandbox process`);
+  const budgetTokens = values.budget === undefined ? 2000 : Number(values.budget);
+  if (!Number.isInteger(budgetTokens) || budgetTokens < 100)
+    throw new UserError(`--budget must be a whole number of tokens, at least 100 (got '${values.budget}')`);
+  if (positionals.length === 0)
+    throw new UserError(`no command given: closedloop check -- npm test\n\n${checkUsage}`);
+  // One argument is taken as a shell command line (`check -- "npm test && tsc"`); several are quoted word by word.
+  const command = positionals.length === 1 ? positionals[0]! : positionals.map(shellQuote).join(" ");
+  return { json: values.json ?? false, backend, budgetTokens, command };
+}
+
+function parseCheckArgsRaw(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: "boolean" },
+      sandbox: { type: "string" },
+      budget: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/** The exit code a shell would report: the command's own, or 128 + signal number. */
+export function exitCodeOf(result: {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+}): number {
+  if (result.timedOut) return 124;
+  if (result.exitCode !== null) return result.exitCode;
+  const signals: Record<string, number> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGSEGV: 11,
+    SIGTERM: 15,
+  };
+  return 128 + (signals[result.signal ?? ""] ?? 0);
+}
+
+/** `text` (with the raw head and tail) is added only when nothing was parsed, so "unparsed" never comes empty. */
+export function formatCheckJson(feedback: CompactFeedback): string {
+  const { findings, fingerprint, summary } = feedback;
+  const unparsed = summary.status === "unparsed" ? { text: feedback.text } : {};
+  return JSON.stringify({ findings, fingerprint, summary, ...unparsed }, null, 2);
+}
+
+export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
+  const sandbox = await io.openSandbox(io.cwd, options.backend);
+  try {
+    // The sandbox may see the tree at another path (the process backend works on a copy):
+    // ask it, so paths in the findings come out relative to the repo.
+    const where = await sandbox.exec("pwd");
+    const compactor = createOutputCompactor({
+      command: options.command,
+      budgetTokens: options.budgetTokens,
+      cwd: where.stdout.trim() || io.cwd,
+    });
+    const result = await sandbox.exec(options.command, {
+      onStdout: (chunk) => compactor.push(chunk),
+      onStderr: (chunk) => compactor.push(chunk, "stderr"),
+    });
+    const code = exitCodeOf(result);
+    const feedback = compactor.finish(result.timedOut ? null : result.exitCode);
+    io.stdout(options.json ? formatCheckJson(feedback) : feedback.text);
+    return code;
+  } finally {
+    await sandbox.dispose();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const options = parseCheckArgs(argv);
+  if (options === "help") {
+    console.log(checkUsage);
+    return 0;
+  }
+  return runCheck(options, {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    cwd: process.cwd(),
+    openSandbox: (workspace, backend) => createSandbox({ workspace, backend }),
+  });
 }

@@ -1,43 +1,47 @@
 // Public face of the signals module: raw output in, small exact feedback out.
-// NOTE: compactOutput below is the first, simple version (head + tail); the parsers and the
-// real compactor replace its body without changing the signature.
-import type { CompactFeedback, Finding } from "./types.ts";
+// Parsers (parsers/, one file per tool, listed in parsers/registry.ts) turn output into
+// findings; the compactor renders them within a token budget, streaming or all at once.
+import { type CompactOptions, createOutputCompactor } from "./output-compactor.ts";
+import type { CompactFeedback } from "./types.ts";
 
+export { estimateTokens } from "./estimate-tokens.ts";
+export { diffFailures, type FailureDiff, formatFailureDiff } from "./failure-diff.ts";
+export { failureFingerprint, failureKey } from "./failure-fingerprint.ts";
+export {
+  type CompactOptions,
+  createOutputCompactor,
+  type OutputCompactor,
+  type OutputStream,
+} from "./output-compactor.ts";
+export { parseJUnitXml } from "./parsers/junit-xml.ts";
+export type { ParseResult, ParserName } from "./parsers/output-parser.ts";
+export { outputParsers, parsersForCommand } from "./parsers/registry.ts";
+export { stripAnsi } from "./strip-ansi.ts";
 export type * from "./types.ts";
 
-export interface CompactOptions {
-  /** The command that produced the output; helps pick parsers (`npx tsc`, `pytest -q` …). */
-  command?: string;
-  exitCode?: number | null;
-  /** Token budget for `text`. */
-  budgetTokens?: number;
-  /** The previous step's feedback for the same command, to say what changed. */
-  previous?: CompactFeedback;
-}
-
-/** Rough token count (≈ 4 characters a token), the same estimate everywhere in closedloop. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
+/** Raw output (whole) → what the model sees. For output that arrives in chunks use `createOutputCompactor`. */
 export function compactOutput(raw: string, options: CompactOptions = {}): CompactFeedback {
-  const budgetChars = (options.budgetTokens ?? 2000) * 4;
-  const text =
-    raw.length <= budgetChars
-      ? raw
-      : `${raw.slice(0, budgetChars / 2)}\n… [${raw.length - budgetChars} characters cut] …\n${raw.slice(-budgetChars / 2)}`;
-  const findings: Finding[] = [];
-  return {
-    text,
-    findings,
-    summary: { failed: 0, passed: 0, errors: 0, status: "unparsed", parsers: [] },
-    fingerprint: failureFingerprint(findings),
-  };
+  const compactor = createOutputCompactor(options);
+  compactor.push(raw);
+  return compactor.finish();
 }
-
-export function failureFingerprint(findings: Finding[]): string {
-  return findings
-    .map((f) => `${f.source}|${f.file ?? ""}|${f.test ?? ""}|${f.message}`)
-    .sort()
-    .join("\n");
-}
+export {
+  type BrowserCheckOptions,
+  type BrowserCheckResult,
+  type BrowserObservation,
+  type BrowserProbe,
+  type BrowserProbeOptions,
+  type BrowserTarget,
+  chromiumPath,
+  createBrowserProbe,
+  formatBrowserObservation,
+  type PageSummary,
+  runBrowserCheck,
+} from "./browser-probe.ts";
+export {
+  createServerLogWatcher,
+  type LogSource,
+  type ServerLogDelta,
+  type ServerLogWatcher,
+  type ServerLogWatcherOptions,
+} from "./server-log-watcher.ts";

@@ -21,6 +21,8 @@ export interface Finding {
   message: string;
   /** A few lines of context (assertion diff, code frame), already trimmed. */
   excerpt?: string;
+  /** Lint and compiler findings carry their severity; absent means "error". */
+  severity?: "error" | "warning";
 }
 
 export interface SignalSummary {

@@ -1,0 +1,96 @@
+// Mocha's default `spec` reporter: after `N passing` / `N failing`, one numbered block per
+// failure whose title spans several lines (suite, nested suites, test, ending in `:`),
+// followed by the error and its stack. The numbered lines in the live tree are skipped.
+import { firstRepoFrame, isStackFrame } from "../stack-frames.ts";
+import {
+  FindingSink,
+  firstMessage,
+  LineBlock,
+  type LineParser,
+  makeExcerpt,
+  type OutputParser,
+  type ParseContext,
+} from "./output-parser.ts";
+
+const numbered = /^\s{2}(\d+)\) (.+)$/;
+const passing = /^\s+(\d+) passing\b/;
+const failing = /^\s+(\d+) failing$/;
+
+export const mochaParser: OutputParser = {
+  name: "mocha",
+  command: /(?:^|[\s/])(?:_?mocha)(?:\s|$)/,
+  create: (context) => createMochaParser(context),
+};
+
+function createMochaParser(context: ParseContext): LineParser {
+  const sink = new FindingSink(context.maxFindings);
+  let inFailures = false;
+  let passed: number | undefined;
+  let failed: number | undefined;
+  let pending: { title: string[]; titleDone: boolean; block: LineBlock } | undefined;
+
+  const flush = () => {
+    if (!pending) return;
+    const { title, block } = pending;
+    pending = undefined;
+    const lines = block.lines;
+    const end = lines.findIndex((l) => isStackFrame(l));
+    const messageLines = (end >= 0 ? lines.slice(0, end) : lines).filter((l) => l.trim() !== "");
+    const frame = firstRepoFrame(lines, context.cwd);
+    const { message, rest } = firstMessage(messageLines);
+    sink.add({
+      source: "mocha",
+      kind: "test-failure",
+      test: title.join(" > "),
+      file: frame?.file,
+      line: frame?.line,
+      column: frame?.column,
+      message,
+      excerpt: makeExcerpt(rest),
+    });
+  };
+
+  return {
+    push(line) {
+      const p = passing.exec(line);
+      if (p) {
+        passed = Number(p[1]);
+        return;
+      }
+      const f = failing.exec(line);
+      if (f) {
+        failed = Number(f[1]);
+        inFailures = true;
+        return;
+      }
+      if (!inFailures) return;
+      const n = numbered.exec(line);
+      if (n) {
+        flush();
+        const text = n[2]!;
+        pending = { title: [text.replace(/:$/, "")], titleDone: text.endsWith(":"), block: new LineBlock() };
+        return;
+      }
+      if (!pending) return;
+      if (!pending.titleDone) {
+        const part = line.trim();
+        pending.title.push(part.replace(/:$/, ""));
+        pending.titleDone = part.endsWith(":");
+        return;
+      }
+      pending.block.push(line);
+    },
+    finish() {
+      flush();
+      return {
+        parser: "mocha",
+        recognized: passed !== undefined || failed !== undefined,
+        findings: sink.findings,
+        dropped: sink.dropped,
+        failed: failed ?? sink.findings.length,
+        passed: passed ?? 0,
+        errors: 0,
+      };
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// node:test's `spec` reporter: a tree of `▶ suite` / `✔ test (1ms)` / `✖ test (1ms)` lines,
+// each failure followed by its indented error and stack. The tree is read once; the
+// "failing tests:" recap at the end repeats the same failures and is skipped.
+import { firstRepoFrame, isStackFrame } from "../stack-frames.ts";
+import {
+  FindingSink,
+  firstMessage,
+  LineBlock,
+  type LineParser,
+  makeExcerpt,
+  type OutputParser,
+  type ParseContext,
+} from "./output-parser.ts";
+
+const suiteStart = /^(\s*)▶ (.+?)$/;
+const result = /^(\s*)([✔✖﹣▶]) (.+?) \([\d.]+m?s\)(?: # .*)?$/;
+const counter = /^ℹ (tests|pass|fail) (\d+)$/;
+
+export const nodeTestSpecParser: OutputParser = {
+  name: "node-test",
+  command: /(?:^|[\s/])node(?:\s+\S+)*\s+--test\b|(?:^|\s)tsx\s+--test\b/,
+  create: (context) => createNodeTestSpecParser(context),
+};
+
+interface Pending {
+  name: string;
+  indent: number;
+  block: LineBlock;
+}
+
+function createNodeTestSpecParser(context: ParseContext): LineParser {
+  const sink = new FindingSink(context.maxFindings);
+  const suites: { name: string; indent: number }[] = [];
+  const counts = new Map<string, number>();
+  let pending: Pending | undefined;
+  let inRecap = false;
+  let failures = 0;
+
+  const flush = () => {
+    if (!pending) return;
+    const lines = pending.block.lines;
+    // A failing suite prints `✖ suite (2ms)` with no body; its tests were reported already.
+    if (lines.every((l) => l.trim() === "")) {
+      pending = undefined;
+      return;
+    }
+    failures++;
+    const stackStart = lines.findIndex((l) => isStackFrame(l));
+    const messageLines = (stackStart >= 0 ? lines.slice(0, stackStart) : lines).filter(
+      (l) => l.trim() !== "",
+    );
+    const { message, rest } = firstMessage(messageLines, "test failed");
+    const frame = firstRepoFrame(lines, context.cwd);
+    sink.add({
+      source: "node-test",
+      kind: "test-failure",
+      test: pending.name,
+      file: frame?.file,
+      line: frame?.line,
+      column: frame?.column,
+      message,
+      excerpt: makeExcerpt(rest),
+    });
+    pending = undefined;
+  };
+
+  return {
+    push(line) {
+      if (inRecap) {
+        const c = counter.exec(line);
+        if (c) counts.set(c[1]!, Number(c[2]));
+        return;
+      }
+      if (line === "✖ failing tests:") {
+        flush();
+        inRecap = true;
+        return;
+      }
+      const c = counter.exec(line);
+      if (c) {
+        flush();
+        counts.set(c[1]!, Number(c[2]));
+        return;
+      }
+      const s = suiteStart.exec(line);
+      if (s && !/ \([\d.]+m?s\)$/.test(line)) {
+        flush();
+        const indent = s[1]!.length;
+        while (suites.length > 0 && suites.at(-1)!.indent >= indent) suites.pop();
+        suites.push({ name: s[2]!, indent });
+        return;
+      }
+      const r = result.exec(line);
+      if (r) {
+        flush();
+        const indent = r[1]!.length;
+        // The closing line of a suite carries its own indent: pop it, it is not a test.
+        const top = suites.at(-1);
+        if (top && top.indent === indent && top.name === r[3]) {
+          suites.pop();
+          return;
+        }
+        while (suites.length > 0 && suites.at(-1)!.indent >= indent) suites.pop();
+        if (r[2] === "✖") {
+          const name = [...suites.map((x) => x.name), r[3]!].join(" > ");
+          pending = { name, indent, block: new LineBlock() };
+        }
+        return;
+      }
+      if (pending) {
+        if (line.trim() === "" || line.length - line.trimStart().length > pending.indent)
+          pending.block.push(line);
+        else flush();
+      }
+    },
+    finish() {
+      flush();
+      const failed = counts.get("fail") ?? failures;
+      return {
+        parser: "node-test",
+        recognized: counts.size > 0 || sink.findings.length > 0,
+        findings: sink.findings,
+        dropped: sink.dropped,
+        failed,
+        passed: counts.get("pass") ?? 0,
+        errors: 0,
+      };
+    },
+  };
+}
