@@ -166,6 +166,12 @@ int main(int argc, char **argv) {
   mkdir_owned(path, uid, gid, 0755);
   snprintf(path, sizeof path, "%s/work", layer);
   mkdir_owned(path, uid, gid, 0700);
+  /* /tmp and $HOME live on the same size-limited tmpfs, so the disk limit is one budget. */
+  snprintf(path, sizeof path, "%s/tmp", layer);
+  mkdir_owned(path, uid, gid, 0700);
+  if (chmod(path, 01777)) die(path);
+  snprintf(path, sizeof path, "%s/home", layer);
+  mkdir_owned(path, uid, gid, 0700);
 
   const char *lowerdir = lower;
   char mapped[4096];
@@ -208,6 +214,10 @@ int main(int argc, char **argv) {
     if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid)) die("drop privileges");
   }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) die("no_new_privs");
+  /* Only stdio and the seccomp program (fd 3) go in: any other descriptor the host process
+   * inherited from its own parent (a CI runner's pipe, a shell's fd 200) must not. */
+  if (syscall(SYS_close_range, 4U, ~0U, 0) != 0)
+    for (int fd = 4; fd < 65536; fd++) close(fd);
   execvp(argv[i + 1], argv + i + 1);
   die(argv[i + 1]);
 }

@@ -16,7 +16,11 @@ let failed = false;
 for (const file of existsSync(srcDir) ? readdirSync(srcDir) : []) {
   if (!file.endsWith(".c")) continue;
   const out = join(outDir, file.slice(0, -2));
-  const r = spawnSync(cc, ["-O2", "-Wall", "-Wextra", "-Wno-format-truncation", "-o", out, join(srcDir, file)], { stdio: "inherit" });
+  const r = spawnSync(
+    cc,
+    ["-O2", "-Wall", "-Wextra", "-Wno-format-truncation", "-o", out, join(srcDir, file)],
+    { stdio: "inherit" },
+  );
   if (r.error || r.status !== 0) {
     failed = true;
     console.warn(`closedloop: could not compile native/${file} (${r.error?.message ?? `exit ${r.status}`}).`);

@@ -1,5 +1,54 @@
-// Placeholder: the 'run' command is being written.
-export async function run(_argv: string[]): Promise<number> {
-  console.error("closedloop run: not built yet");
-  return 2;
+// `closedloop run "<task>" --verify "<cmd>" …`: the loop on the user's own project.
+
+import { resolveModelId } from "../model/index.ts";
+import { RunStore } from "../store/index.ts";
+import { parseVerifierSpec } from "../verify/index.ts";
+import { parseRunOptions, runUsage } from "./run-options.ts";
+import {
+  absoluteModelId,
+  buildRunConfig,
+  type LaunchSpec,
+  runSession,
+  sealHiddenChecks,
+} from "./run-session.ts";
+
+export async function run(argv: string[]): Promise<number> {
+  const options = parseRunOptions(argv);
+  if (options === "help") {
+    console.log(runUsage);
+    return 0;
+  }
+  const spec = parseVerifierSpec({
+    verify: options.verify,
+    protect: options.protect,
+    hidden: options.hidden,
+  });
+  const modelId = absoluteModelId(resolveModelId({ flag: options.model, config: options.config }));
+  const runId = RunStore.createRunId();
+  const fullLaunch: LaunchSpec = {
+    modelId,
+    backend: options.sandbox,
+    allowNet: options.allowNet,
+    spec,
+    ...(options.config.prices || options.config.contextWindows
+      ? { modelConfig: { prices: options.config.prices, contextWindows: options.config.contextWindows } }
+      : {}),
+    ...(options.systemPrompt ? { systemPrompt: options.systemPrompt } : {}),
+    ...(options.apply ? { apply: true } : {}),
+    ...(options.branch ? { branch: options.branch } : {}),
+  };
+  const budgets = {
+    maxSteps: options.maxSteps,
+    ...(options.maxCostUsd !== undefined ? { maxCostUsd: options.maxCostUsd } : {}),
+    ...(options.maxTimeMs !== undefined ? { maxTimeMs: options.maxTimeMs } : {}),
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+  };
+  const launch = sealHiddenChecks(runId, fullLaunch);
+  return runSession({
+    runId,
+    config: buildRunConfig(options.task, options.workspace, launch, budgets),
+    launch,
+    output: options.output,
+    runsDir: options.runsDir,
+  });
 }

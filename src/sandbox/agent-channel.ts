@@ -78,7 +78,7 @@ export class AgentChannel {
 
   constructor(
     private readonly input: Writable,
-    output: Readable,
+    private readonly output: Readable & { ref?(): unknown; unref?(): unknown },
   ) {
     this.ready = new Promise((resolve, reject) => {
       this.markReady = resolve;
@@ -108,6 +108,7 @@ export class AgentChannel {
     head.writeUInt32LE(Object.keys(options.env).length, 13);
     const body = Buffer.from(`${strings.join("\0")}\0`);
     const exited = new Promise<AgentExit>((resolve) => this.pending.set(id, { options, resolve }));
+    this.output.ref?.(); // a command in flight keeps the host process alive; an idle sandbox does not
     if (this.closedReason) this.finish(id, { exitCode: null, signal: "SIGKILL", outputBytes: 0 });
     else this.input.write(frame("S", id, Buffer.concat([head, body])));
     return {
@@ -144,6 +145,7 @@ export class AgentChannel {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
+    if (this.pending.size === 0) this.output.unref?.();
     p.resolve(exit);
   }
 
@@ -165,6 +167,7 @@ export class AgentChannel {
     const p = this.pending.get(id);
     switch (type) {
       case "R":
+        if (this.pending.size === 0) this.output.unref?.();
         this.markReady();
         return;
       case "O":

@@ -179,9 +179,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
 
   const cgroup = createSandboxCgroup(id, limits);
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
-  const rlimits = ["core=0"];
+  // No single file may be larger than the disk budget: a sparse file would otherwise take no
+  // disk yet cost its full size to read into a patch.
+  const rlimits = ["core=0", `fsize=${limits.diskBytes}`];
   if (!cgroup) {
-    rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`, `fsize=${limits.diskBytes}`);
+    rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`);
   }
 
   const seccompPath = join(stateDir, "seccomp.bpf");
@@ -211,17 +213,12 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     String(limits.shmBytes),
     "--tmpfs",
     "/dev/shm",
-    "--perms",
-    "1777",
-    "--size",
-    String(limits.diskBytes),
-    "--tmpfs",
+    // The writable layer's tmpfs (sized by the disk limit) also holds /tmp and HOME.
+    "--bind",
+    join(stateDir, "layer", "tmp"),
     "/tmp",
-    "--perms",
-    "0700",
-    "--size",
-    String(Math.min(limits.diskBytes, 256 * 1024 ** 2)),
-    "--tmpfs",
+    "--bind",
+    join(stateDir, "layer", "home"),
     home,
     ...toolDirs.flatMap((dir, i) => ["--ro-bind", join(stateDir, "tools", String(i)), dir]),
     "--ro-bind",
@@ -233,6 +230,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     "--bind",
     join(stateDir, "merged"),
     workspace,
+    // closedloop's own run records (trajectories, patches) stay out of the model's reach.
+    "--size",
+    "1048576",
+    "--tmpfs",
+    join(workspace, ".closedloop"),
     "--chdir",
     workspace,
     "--seccomp",
@@ -301,6 +303,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     throw new SandboxUnavailableError(explainStartFailure(stderr));
   }
 
+  // Idle sandboxes (a warm spare, one the caller forgot) never keep this process alive; the
+  // agent takes its sandbox down when our end of the channel closes.
+  child.unref();
+  (child.stdin as unknown as { unref?(): void }).unref?.();
+  (child.stderr as unknown as { unref?(): void }).unref?.();
   const hostPid = child.pid!;
   const instance: LocalInstance = {
     id,

@@ -48,12 +48,16 @@ describe("the local sandbox isolates and limits", () => {
     assert.match(r.stdout, /rc=1/);
   });
 
-  test("the writable layer stops at the disk limit and the host disk is untouched", async () => {
-    const r = await sb.exec("dd if=/dev/zero of=big bs=1M count=64 2>&1; ls -l big");
+  test("the writable layer, /tmp and HOME share one disk budget, and no file outgrows it", async () => {
+    const r = await sb.exec(
+      "for f in big1 /tmp/big2 $HOME/big3 big4; do dd if=/dev/zero of=$f bs=1M count=3 2>&1; done; du -sc big1 /tmp/big2 $HOME/big3 big4 2>/dev/null | tail -1",
+    );
     assert.match(r.stdout, /No space left on device/);
-    const size = Number(r.stdout.match(/ (\d+) \w+ +\d+ [\d:]+ big/)?.[1] ?? r.stdout.split(/\s+/)[4]);
-    assert.ok(size <= 8 * 1024 ** 2, `wrote ${size}`);
-    await sb.exec("rm -f big");
+    const totalKiB = Number(r.stdout.trim().split("\n").pop()?.split(/\s+/)[0]);
+    assert.ok(totalKiB <= 8 * 1024, `wrote ${totalKiB} KiB in all`);
+    const sparse = await sb.exec("truncate -s 64M sparse; echo rc=$?");
+    assert.match(sparse.stdout + sparse.stderr, /File too large|rc=1|rc=153/);
+    await sb.exec("rm -f big1 /tmp/big2 $HOME/big3 big4 sparse");
   });
 
   test("a process count limit stops a fork storm and the sandbox keeps working", async () => {

@@ -31,14 +31,17 @@ import type {
 import { defaultLimits } from "./types.ts";
 import { diffTrees } from "./workspace-diff.ts";
 
+const maxFileBytes = 64 * 1024 ** 2;
+const fileOpTimeoutMs = 30_000;
+
 // Runs the user's command and reports the final working directory on fd 3, so `cd` sticks.
 const cwdTrap = "trap 'pwd >&3 2>/dev/null' EXIT\n";
 
 // Path checks done inside the sandbox: $1 the path, $2 the workspace.
 const insideWorkspace = 'case "$p" in "$2"|"$2"/*) ;; *) exit 99;; esac';
-const readScript = `p=$(realpath -m -- "$1"); ${insideWorkspace}; [ -e "$p" ] || exit 98; [ -d "$p" ] && exit 97; exec cat -- "$p"`;
+const readScript = `p=$(realpath -m -- "$1"); ${insideWorkspace}; [ -e "$p" ] || exit 98; [ -d "$p" ] && exit 97; [ -f "$p" ] || exit 95; exec cat -- "$p"`;
 const writeScript = `d=$(dirname -- "$1"); p=$(realpath -m -- "$d"); ${insideWorkspace}; mkdir -p -- "$d" || exit 98; if [ -L "$1" ]; then p=$(realpath -m -- "$1"); ${insideWorkspace}; fi; exec cat > "$1"`;
-const listScript = `p=$(realpath -m -- "$1"); ${insideWorkspace}; [ -e "$p" ] || exit 98; exec find "$p" -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%f\\0'`;
+const listScript = `p=$(realpath -m -- "$1"); ${insideWorkspace}; [ -e "$p" ] || exit 98; [ -d "$p" ] || exit 96; exec find "$p" -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%f\\0'`;
 
 class LocalSandbox implements Sandbox {
   readonly info: SandboxInfo;
@@ -144,17 +147,30 @@ class LocalSandbox implements Sandbox {
       argv: ["/bin/sh", "-c", script, "sh", abs, ws],
       env: { PATH: "/usr/bin:/bin" },
       cwd: "/",
-      outputCap: Math.max(this.limits.outputBytes, 256 * 1024 ** 2),
+      outputCap: maxFileBytes,
       onStdout: (c) => out.push(c),
       onStderr: (c) => err.push(c),
     });
     if (stdin) proc.writeStdin(stdin);
     proc.endStdin();
-    const exit = await proc.exited;
+    // A file operation is quick or something is wrong (a device, a stuck filesystem).
+    const timer = setTimeout(() => proc.kill("SIGKILL"), fileOpTimeoutMs);
+    const exit = await proc.exited.finally(() => clearTimeout(timer));
+    if (exit.signal === "SIGKILL") throw new Error(`reading or writing ${path} in the sandbox took too long`);
+    if (exit.outputBytes > maxFileBytes)
+      throw Object.assign(
+        new Error(`${path} is larger than ${maxFileBytes / 1024 ** 2} MiB; read it in parts with a command`),
+        {
+          code: "EFBIG",
+        },
+      );
     if (exit.exitCode === 99)
       throw new PathOutsideWorkspaceError(`${path} resolves outside the workspace (through a symlink?)`);
     if (exit.exitCode === 98)
       throw Object.assign(new Error(`no such file or directory: ${path}`), { code: "ENOENT" });
+    if (exit.exitCode === 95)
+      throw Object.assign(new Error(`not a regular file: ${path}`), { code: "EINVAL" });
+    if (exit.exitCode === 96) throw Object.assign(new Error(`not a directory: ${path}`), { code: "ENOTDIR" });
     if (exit.exitCode === 97) throw Object.assign(new Error(`is a directory: ${path}`), { code: "EISDIR" });
     if (exit.exitCode !== 0)
       throw new Error(
@@ -289,17 +305,28 @@ class LocalSandbox implements Sandbox {
       // Frozen, sandboxed code cannot swap a checked path for a symlink under our feet.
       instance.cgroup?.freeze();
       let paths: string[];
+      let tooLarge: { path: string; bytes: number }[];
       try {
         const merged = instance.mergedPath();
         paths = await changedPaths(instance.upperPath(), this.policy.workspace, merged);
-        await stageEntries(merged, paths, stage);
+        ({ tooLarge } = await stageEntries(merged, paths, stage, maxFileBytes));
       } finally {
         instance.cgroup?.thaw();
       }
-      const kept = await dropGitIgnored(this.policy.workspace, paths);
-      return kept.length === 0
-        ? ""
-        : await diffTrees({ before: this.policy.workspace, after: stage, paths: kept });
+      const skipped = new Set(tooLarge.map((t) => t.path));
+      const wanted = await dropGitIgnored(this.policy.workspace, paths);
+      const kept = wanted.filter((p) => !skipped.has(p));
+      tooLarge = tooLarge.filter((t) => wanted.includes(t.path));
+      const patch =
+        kept.length === 0
+          ? ""
+          : await diffTrees({ before: this.policy.workspace, after: stage, paths: kept });
+      // git apply ignores text before the first "diff --git", so the note travels with the patch.
+      const notes = tooLarge.map(
+        (t) =>
+          `# closedloop: ${t.path} (${Math.round(t.bytes / 1024 ** 2)} MiB) is left out: files over ${maxFileBytes / 1024 ** 2} MiB are not put in a patch\n`,
+      );
+      return notes.join("") + patch;
     } finally {
       await rm(stage, { recursive: true, force: true });
     }

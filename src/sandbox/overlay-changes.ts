@@ -42,7 +42,7 @@ export async function changedPaths(upper: string, lower: string, merged: string)
     }
   }
   await visit("");
-  return out.filter((p) => p !== ".git" && !p.startsWith(".git/"));
+  return out.filter((p) => !/^\.(git|closedloop)(\/|$)/.test(p));
 }
 
 /** True when every folder on the way from `root` to `rel` is a real folder, not a link. */
@@ -73,14 +73,30 @@ async function copyEntry(from: string, to: string, depth: number): Promise<void>
   }
 }
 
-/** Copies `paths` from `root` into `stage`, skipping anything reached through a symlinked folder. */
-export async function stageEntries(root: string, paths: string[], stage: string): Promise<void> {
+/**
+ * Copies `paths` from `root` into `stage`, skipping anything reached through a symlinked
+ * folder. Files over `maxFileBytes` are not copied (a sparse file can claim gigabytes while
+ * using no disk); they are returned so the caller can say so, and left out of the patch.
+ */
+export async function stageEntries(
+  root: string,
+  paths: string[],
+  stage: string,
+  maxFileBytes: number,
+): Promise<{ tooLarge: { path: string; bytes: number }[] }> {
+  const tooLarge: { path: string; bytes: number }[] = [];
   for (const rel of paths) {
     if (!(await hasPlainParents(root, rel))) continue; // not there in the merged view, as far as a patch goes
     try {
+      const st = await lstat(join(root, rel));
+      if (st.isFile() && st.size > maxFileBytes) {
+        tooLarge.push({ path: rel, bytes: st.size });
+        continue;
+      }
       await copyEntry(join(root, rel), join(stage, rel), 0);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   }
+  return { tooLarge };
 }

@@ -33,3 +33,10 @@ export interface Tool {
   definition: ToolDefinition;
   run(args: unknown, context: ToolContext): Promise<ToolResult>;
 }
+
+/** One tool call as the model sent it; `argsError` when its arguments were not valid JSON. */
+export interface ToolCall {
+  name: string;
+  args: unknown;
+  argsError?: string;
+}

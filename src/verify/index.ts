@@ -1,1 +1,18 @@
+// Public face of the verify module: verifier specs, protected paths, and the clean-room
+// verdict that decides when a run is done.
+export {
+  type FilteredPatch,
+  filterProtectedPatch,
+  type PatchFile,
+  parsePatchFiles,
+} from "./filter-protected-patch.ts";
+export { formatVerifyText } from "./format-verify-text.ts";
+export { isProtectedPath, matchGlob } from "./match-glob.ts";
+export {
+  InvalidVerifierSpecError,
+  parseVerifierSpec,
+  type VerifierSpecInput,
+} from "./parse-verifier-spec.ts";
+export { ranNoTests } from "./ran-no-tests.ts";
 export type * from "./types.ts";
+export { type VerifyCandidateInput, verifyCandidate } from "./verify-candidate.ts";

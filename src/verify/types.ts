@@ -20,13 +20,21 @@ export interface CommandVerdict {
   exitCode: number | null;
   durationMs: number;
   feedback: CompactFeedback;
+  /** True when the command counts as passed (exit 0, in time, and it ran tests if it is a test runner). */
+  passed: boolean;
+  signal: string | null;
+  timedOut: boolean;
+  /** Exit 0 from a test runner that ran no tests: a failure, since it proves nothing. */
+  ranNoTests: boolean;
 }
 
 export interface VerifyResult {
   verdict: Verdict;
   /** True when decided in a fresh sandbox from the patch, false for an in-place check. */
   cleanRoom: boolean;
+  /** Every command, hidden ones included (for reports; never show hidden ones to the model). */
   commands: CommandVerdict[];
+  /** Findings of the failing non-hidden commands (safe to show to the model). */
   findings: Finding[];
   failingCount: number;
   fingerprint: string;
@@ -34,4 +42,15 @@ export interface VerifyResult {
   text: string;
   /** Protected paths the patch tried to change, which were restored. */
   restoredProtected: string[];
+  /**
+   * The verdict of the (non-hidden) commands in the working sandbox, when one was given and
+   * the clean room failed; "pass" here with "fail" above means the fix depends on state
+   * outside the patch.
+   */
+  workingVerdict?: Verdict;
+  /** Why the verifier could not run, when the verdict is "error". */
+  error?: string;
+  /** Workspace-relative paths the applied (filtered) patch changed. */
+  changedPaths?: string[];
+  durationMs?: number;
 }

@@ -1,0 +1,229 @@
+// One run of the loop as the CLI drives it (run, demo and resume all come here): build the
+// model, the working sandbox and the clean-room verifier, stream events to the store and the
+// terminal, then write patch.diff and report.json and, only when asked and verified, put the
+// patch on the host.
+import { chmodSync, mkdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import {
+  type LoopEvent,
+  type LoopResult,
+  loadSystemPrompt,
+  type ResumePlan,
+  type RunConfig,
+  runLoop,
+} from "../loop/index.ts";
+import { createModelClient, type ModelConfig } from "../model/index.ts";
+import { type BackendName, createSandbox } from "../sandbox/index.ts";
+import { RunStore, writeFileAtomic } from "../store/index.ts";
+import { createToolset } from "../tools/index.ts";
+import { UserError } from "../util/index.ts";
+import { type VerifierSpec, verifyCandidate } from "../verify/index.ts";
+import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
+import { createProgressRenderer, ignoreClosedStdout } from "./progress-renderer.ts";
+import type { OutputMode } from "./run-options.ts";
+
+/** What a run needs to be rebuilt by `resume` (kept in run.started's config.launch). */
+export interface LaunchSpec {
+  modelId: string;
+  modelConfig?: ModelConfig;
+  backend: BackendName;
+  allowNet: string[];
+  spec: VerifierSpec;
+  systemPrompt?: string;
+  /**
+   * Hidden checks are not kept here: the event log may sit inside the workspace, where the
+   * model can read it. They live in a file outside it (see hiddenChecksFile).
+   */
+  hiddenFile?: string;
+  /** --apply / --branch: kept here so a resumed run honours them too. */
+  apply?: boolean;
+  branch?: string;
+}
+
+export interface SessionInput {
+  runId: string;
+  config: RunConfig;
+  launch: LaunchSpec;
+  output: OutputMode;
+  runsDir: string;
+  resume?: ResumePlan;
+  /** Called with the result before the summary is printed (the demo prints its patch). */
+  afterRun?: (result: LoopResult) => void;
+}
+
+/** Scripted model files are resolved now, so `resume` from another directory finds them. */
+export function absoluteModelId(id: string): string {
+  if (!id.startsWith("scripted:")) return id;
+  const file = id.slice("scripted:".length);
+  return isAbsolute(file) ? id : `scripted:${resolve(file)}`;
+}
+
+/** Where a run's hidden checks are kept: the user's state directory, never the workspace. */
+export function hiddenChecksFile(runId: string): string {
+  const state = process.env.XDG_STATE_HOME || join(homedir(), ".local", "state");
+  return join(state, "closedloop", "hidden", `${runId}.json`);
+}
+
+/** Moves the hidden commands out of the spec into their own file; returns the launch to log. */
+export function sealHiddenChecks(runId: string, launch: LaunchSpec): LaunchSpec {
+  if (launch.spec.hidden.length === 0) return launch;
+  const file = hiddenChecksFile(runId);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileAtomic(file, JSON.stringify(launch.spec.hidden));
+  chmodSync(file, 0o600);
+  return { ...launch, spec: { ...launch.spec, hidden: [] }, hiddenFile: file };
+}
+
+function unsealHiddenChecks(launch: LaunchSpec, hiddenCount: number): VerifierSpec {
+  if (!launch.hiddenFile) return launch.spec;
+  try {
+    return { ...launch.spec, hidden: JSON.parse(readFileSync(launch.hiddenFile, "utf8")) as string[] };
+  } catch {
+    throw new UserError(
+      `this run has ${hiddenCount} hidden check(s) kept in ${launch.hiddenFile}, which cannot be read; without them the verdict would not mean the same`,
+    );
+  }
+}
+
+export function buildRunConfig(
+  task: string,
+  workspace: string,
+  launch: LaunchSpec,
+  budgets: RunConfig["budgets"],
+): RunConfig {
+  const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
+  return {
+    task,
+    workspace,
+    model: { id: model.info.id, label: model.info.label, contextWindow: model.info.contextWindow },
+    verify: {
+      commands: launch.spec.commands,
+      protect: launch.spec.protect,
+      hidden: launch.hiddenFile
+        ? JSON.parse(readFileSync(launch.hiddenFile, "utf8")).length
+        : launch.spec.hidden.length,
+      ...(launch.spec.timeoutMs ? { timeoutMs: launch.spec.timeoutMs } : {}),
+    },
+    budgets,
+    launch: launch as unknown as Record<string, unknown>,
+  };
+}
+
+export async function runSession(input: SessionInput): Promise<number> {
+  ignoreClosedStdout();
+  const { config, launch } = input;
+  const spec = unsealHiddenChecks(launch, config.verify.hidden);
+  const plain = input.output !== "json";
+  const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
+  const systemPrompt = loadSystemPrompt(launch.systemPrompt);
+  if (plain) {
+    const isolation = launch.backend === "process" ? "process — NO ISOLATION" : "local (isolated)";
+    console.log(
+      `model: ${model.info.label}${model.info.isScripted ? "" : ` (${model.info.id})`} · sandbox: ${isolation}`,
+    );
+  }
+  const policy = { backend: launch.backend, allowNet: launch.allowNet };
+  const sandbox = await createSandbox({ ...policy, workspace: config.workspace });
+  const store = new RunStore(input.runsDir);
+  const log = input.resume ? store.reopen(input.runId) : store.create(input.runId);
+  if (!input.resume) store.index({ id: input.runId, at: Date.now(), task: config.task, status: "started" });
+  const renderer = createProgressRenderer(input.output, config.budgets.maxSteps);
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+    process.stderr.write("\nclosedloop: stopping after the current step (again to quit now)\n");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let result: LoopResult;
+  try {
+    result = await runLoop({
+      runId: input.runId,
+      config,
+      model,
+      tools: createToolset(),
+      env: {
+        sandbox,
+        verify: (patch, previous) =>
+          verifyCandidate({
+            spec,
+            workspace: config.workspace,
+            patch,
+            sandboxPolicy: { ...policy, quiet: true },
+            working: sandbox,
+            ...(previous ? { previous } : {}),
+          }),
+      },
+      systemPrompt,
+      log: { append: (event: LoopEvent) => log.append(event), sync: () => log.sync() },
+      onEvent: (event) => renderer.onEvent(event),
+      signal: abort.signal,
+      ...(input.resume ? { resume: input.resume } : {}),
+    });
+  } finally {
+    renderer.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    log.close();
+    await sandbox.dispose();
+  }
+
+  const patchPath = store.writeResult(input.runId, "patch.diff", result.patch);
+  const report: Record<string, unknown> = {
+    runId: input.runId,
+    verdict: result.verified ? "verified" : "not verified",
+    outcome: result.outcome,
+    reason: result.reason,
+    task: config.task,
+    model: config.model,
+    steps: result.steps,
+    tokens: { input: result.totals.inputTokens, output: result.totals.outputTokens },
+    costUsd: result.totals.costUsd,
+    timeMs: result.totals.elapsedMs,
+    failures: { before: result.failuresBefore, after: result.failuresAfter },
+    patch: patchPath,
+  };
+  let hostNote: string | undefined;
+  let hostFailed = false;
+  const { apply, branch } = launch;
+  if ((apply || branch) && !result.verified)
+    hostNote = "the host tree was not touched: only a verified patch is applied";
+  else if (apply || branch) {
+    try {
+      if (apply) {
+        const files = applyPatchToHost(config.workspace, result.patch);
+        report.applied = files;
+        hostNote = `applied to ${config.workspace}: ${files.join(", ") || "(empty patch)"}`;
+      } else if (branch) {
+        const commit = commitPatchToBranch(
+          config.workspace,
+          result.patch,
+          branch,
+          `closedloop: ${config.task}`,
+        );
+        report.branch = { name: branch, commit };
+        hostNote = `committed on new branch ${branch} (${commit.slice(0, 12)}); your working tree is unchanged`;
+      }
+    } catch (error) {
+      if (!UserError.isInstance(error)) throw error;
+      hostFailed = true;
+      report.hostError = error.message;
+      hostNote = `verified, but ${apply ? "--apply" : "--branch"} failed: ${error.message}`;
+    }
+  }
+  const reportPath = store.writeResult(input.runId, "report.json", `${JSON.stringify(report, null, 2)}\n`);
+  store.index({ id: input.runId, at: Date.now(), status: "finished", outcome: result.outcome });
+
+  input.afterRun?.(result);
+  if (plain) {
+    console.log(result.verified ? `\n✓ verified — ${result.reason}` : `\n✗ not verified — ${result.reason}`);
+    if (hostNote) console.log(hostNote);
+    console.log(`patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show ${input.runId}`);
+    if (result.outcome === "interrupted") console.log(`continue: closedloop resume ${input.runId}`);
+  } else if (hostNote) process.stderr.write(`${hostNote}\n`);
+  if (hostFailed) return 2;
+  return result.verified ? 0 : 1;
+}

@@ -1,0 +1,21 @@
+// Public face of the loop: the engine, its events, and what resume needs.
+export { type ContextOptions, ConversationContext, type RenderedContext } from "./conversation-context.ts";
+export {
+  type EventLog,
+  type LoopEnvironment,
+  type LoopOptions,
+  type LoopResult,
+  runLoop,
+} from "./loop-engine.ts";
+export type * from "./loop-events.ts";
+export { planResume, type ResumePlan, readTrajectory, type Trajectory } from "./resume-plan.ts";
+export { type BudgetBreach, RunBudget } from "./run-budget.ts";
+export {
+  defaultStallThresholds,
+  StallDetector,
+  type StallSignal,
+  type StallSnapshot,
+  type StallThresholds,
+} from "./stall-detector.ts";
+export { defaultSystemPromptPath, loadSystemPrompt } from "./system-prompt.ts";
+export { hashPatch, patchFiles, restoreCheckpoint, type WorkspaceSandbox } from "./workspace-patch.ts";

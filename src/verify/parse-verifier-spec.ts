@@ -1,0 +1,70 @@
+// Turns what the user typed (`--verify`, `--protect`, `--hidden`, or the same keys in
+// closedloop.config.json) into a VerifierSpec, refusing anything that would make the
+// verdict meaningless (no command, a glob that escapes the workspace) with a message that
+// says how to fix it.
+import { UserError } from "../util/index.ts";
+import { normalizeGlob } from "./match-glob.ts";
+import type { VerifierSpec } from "./types.ts";
+
+export interface VerifierSpecInput {
+  verify: string[];
+  protect?: string[];
+  hidden?: string[];
+  timeoutMs?: number;
+}
+
+export class InvalidVerifierSpecError extends UserError {
+  override readonly name = "InvalidVerifierSpecError";
+}
+
+export function parseVerifierSpec(input: VerifierSpecInput): VerifierSpec {
+  const commands = parseCommands(input.verify, "verify");
+  if (commands.length === 0)
+    throw new InvalidVerifierSpecError(
+      'no verifier command: give at least one with --verify "<command>" (for example --verify "npm test"); ' +
+        "the verifier decides when the task is done.",
+    );
+  const hidden = parseCommands(input.hidden ?? [], "hidden");
+  const protect = [...new Set((input.protect ?? []).map(parseGlob))];
+  const spec: VerifierSpec = { commands, protect, hidden };
+  if (input.timeoutMs !== undefined) {
+    if (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0)
+      throw new InvalidVerifierSpecError(
+        `verifier timeout must be a positive number of milliseconds, got ${String(input.timeoutMs)}.`,
+      );
+    spec.timeoutMs = Math.round(input.timeoutMs);
+  }
+  return spec;
+}
+
+function parseCommands(value: unknown, key: string): string[] {
+  if (!Array.isArray(value))
+    throw new InvalidVerifierSpecError(`"${key}" must be a list of shell commands, got ${typeof value}.`);
+  return value.map((command, i) => {
+    if (typeof command !== "string" || command.trim().length === 0)
+      throw new InvalidVerifierSpecError(
+        `${key} command ${i + 1} is empty: each --${key} needs a shell command such as "npm test".`,
+      );
+    return command.trim();
+  });
+}
+
+function parseGlob(glob: unknown): string {
+  if (typeof glob !== "string" || glob.trim().length === 0)
+    throw new InvalidVerifierSpecError('a --protect glob is empty: give a path or glob such as "test/**".');
+  if (glob.includes("\0"))
+    throw new InvalidVerifierSpecError(`--protect glob ${JSON.stringify(glob)} holds a NUL byte.`);
+  if (glob.trim().startsWith("/"))
+    throw new InvalidVerifierSpecError(
+      `--protect ${glob}: globs are relative to the workspace root; write it without the leading "/".`,
+    );
+  const normalized = normalizeGlob(glob);
+  if (normalized.split("/").includes(".."))
+    throw new InvalidVerifierSpecError(`--protect ${glob}: a glob may not leave the workspace with "..".`);
+  // "." or "**" alone would protect the whole tree: no change could ever count.
+  if (normalized === "" || normalized === "." || /^(\*\*\/?)+$/.test(normalized) || normalized === "*")
+    throw new InvalidVerifierSpecError(
+      `--protect ${glob} protects the whole workspace, so no change could count; name the tests or configs to protect.`,
+    );
+  return normalized;
+}

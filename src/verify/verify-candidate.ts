@@ -1,0 +1,280 @@
+// The clean room: the verdict that ends a run is decided in a FRESH sandbox over the user's
+// own tree with the candidate patch applied — minus every change to a protected path — so
+// nothing the model did outside the patch (files in /tmp, installed packages, edits to the
+// tests) can make it pass. The sandbox is always disposed, whatever happens.
+import { createHash } from "node:crypto";
+import { stripVTControlCharacters } from "node:util";
+import { createSandbox, type Sandbox, type SandboxPolicy } from "../sandbox/index.ts";
+import { compactOutput, type Finding } from "../signals/index.ts";
+import { filterProtectedPatch, PatchFormatError } from "./filter-protected-patch.ts";
+import { formatVerifyText } from "./format-verify-text.ts";
+import { ranNoTests } from "./ran-no-tests.ts";
+import type { CommandVerdict, Verdict, VerifierSpec, VerifyResult } from "./types.ts";
+
+export interface VerifyCandidateInput {
+  spec: VerifierSpec;
+  /** The user's tree on the host (the clean room's baseline). */
+  workspace: string;
+  /** A git-style unified diff against that tree, as `Sandbox.diff()` writes it. */
+  patch: string;
+  sandboxPolicy: Omit<SandboxPolicy, "workspace">;
+  /** The model's sandbox: when given and the clean room fails, the commands run there too. */
+  working?: Sandbox;
+  previous?: VerifyResult;
+  /** Token budget for the failures in `text` (shared among failing commands). Default 3000. */
+  budgetTokens?: number;
+}
+
+interface RawRun {
+  command: string;
+  hidden: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  output: string;
+}
+
+// Test runners that watch for changes without CI set would never exit.
+const verifierEnv = { CI: "true" };
+
+export async function verifyCandidate(input: VerifyCandidateInput): Promise<VerifyResult> {
+  const started = performance.now();
+  const { spec } = input;
+  let filtered: ReturnType<typeof filterProtectedPatch>;
+  try {
+    filtered = filterProtectedPatch(input.patch, spec.protect);
+  } catch (error) {
+    if (!(error instanceof PatchFormatError)) throw error;
+    return errorResult(input, [], `the candidate patch could not be read: ${error.message}`, started);
+  }
+  const clean = await createSandbox({ ...input.sandboxPolicy, workspace: input.workspace });
+  try {
+    if (filtered.patch.length > 0) {
+      const applied = await applyPatch(clean, input.workspace, filtered.patch);
+      if (applied !== undefined)
+        return errorResult(
+          input,
+          filtered.restored,
+          `your patch does not apply to the original files: ${applied}`,
+          started,
+        );
+    }
+    const runs: RawRun[] = [];
+    const where = await workspaceAlias(clean, input.workspace);
+    for (const command of spec.commands) runs.push(await runCommand(clean, where, command, false, spec));
+    for (const command of spec.hidden) runs.push(await runCommand(clean, where, command, true, spec));
+    const commands = judge(runs, input);
+    const verdict: Verdict = commands.every((command) => command.passed) ? "pass" : "fail";
+    let workingVerdict: Verdict | undefined;
+    if (input.working && commands.some((command) => !command.hidden && !command.passed)) {
+      workingVerdict = "pass";
+      const there = await workspaceAlias(input.working, input.working.info.workspace);
+      for (const command of spec.commands) {
+        const run = await runCommand(input.working, there, command, false, spec);
+        if (!isPassing(run)) {
+          workingVerdict = "fail";
+          break;
+        }
+      }
+    }
+    return assemble(input, {
+      verdict,
+      commands,
+      restoredProtected: filtered.restored,
+      changedPaths: filtered.changed,
+      workingVerdict,
+      started,
+    });
+  } catch (error) {
+    // A sandbox that fails mid-way (disposed, out of disk) is the verifier failing to run,
+    // not a verdict on the code; the loop reports it and may try again.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return errorResult(input, filtered.restored, `the clean-room sandbox failed: ${message}`, started);
+  } finally {
+    await clean.dispose();
+  }
+}
+
+/** Undefined when the patch applied; otherwise git's explanation. */
+async function applyPatch(sandbox: Sandbox, workspace: string, patch: string): Promise<string | undefined> {
+  // Outside a repository git applies paths relative to the current directory. Inside one (a
+  // workspace below the top of a repo) it would silently skip paths outside the current
+  // directory, so discovery stops at the workspace's parent — computed in the shell, since a
+  // backend may hold the files elsewhere than the host path. The ownership check is off: under
+  // a user namespace the tree belongs to another uid.
+  const command = 'GIT_CEILING_DIRECTORIES="$(dirname "$PWD")" git apply --whitespace=nowarn -';
+  const result = await sandbox.exec(command, {
+    cwd: workspace,
+    stdin: patch,
+    timeoutMs: 120_000,
+    env: { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "safe.directory", GIT_CONFIG_VALUE_0: "*" },
+  });
+  if (result.exitCode === 0) return undefined;
+  return (
+    (result.stderr || result.stdout).trim() || `git apply exited with ${result.exitCode ?? result.signal}`
+  );
+}
+
+interface WorkspaceAlias {
+  /** The workspace path as the caller names it. */
+  workspace: string;
+  /** Where the commands actually see it, when a backend keeps it elsewhere (a copy). */
+  seenAs?: string;
+}
+
+/**
+ * Backends that work on a copy print the copy's path in stack traces; mapping it back to the
+ * workspace path keeps the model's view stable across sandboxes (and fingerprints equal).
+ */
+async function workspaceAlias(sandbox: Sandbox, workspace: string): Promise<WorkspaceAlias> {
+  const result = await sandbox.exec("pwd -P", { cwd: workspace, timeoutMs: 10_000 });
+  const seenAs = result.stdout.trim();
+  return result.exitCode === 0 && seenAs.startsWith("/") && seenAs !== workspace
+    ? { workspace, seenAs }
+    : { workspace };
+}
+
+async function runCommand(
+  sandbox: Sandbox,
+  where: WorkspaceAlias,
+  command: string,
+  hidden: boolean,
+  spec: VerifierSpec,
+): Promise<RawRun> {
+  const result = await sandbox.exec(command, {
+    cwd: where.workspace,
+    timeoutMs: spec.timeoutMs,
+    env: verifierEnv,
+  });
+  const combined =
+    result.stderr.length === 0
+      ? result.stdout
+      : result.stdout.length === 0
+        ? result.stderr
+        : `${result.stdout}${result.stdout.endsWith("\n") ? "" : "\n"}${result.stderr}`;
+  const output = where.seenAs ? combined.replaceAll(where.seenAs, where.workspace) : combined;
+  return {
+    command,
+    hidden,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    durationMs: Math.round(result.durationMs),
+    output,
+  };
+}
+
+function isPassing(run: RawRun): boolean {
+  return run.exitCode === 0 && !run.timedOut && !ranNoTests(run.output);
+}
+
+function judge(runs: RawRun[], input: VerifyCandidateInput): CommandVerdict[] {
+  const failing = runs.filter((run) => !run.hidden && !isPassing(run)).length;
+  const budget = Math.max(400, Math.floor((input.budgetTokens ?? 3000) / Math.max(1, failing)));
+  return runs.map((run) => {
+    const previous = input.previous?.commands.find(
+      (c) => c.command === run.command && c.hidden === run.hidden,
+    );
+    const feedback = compactOutput(run.output, {
+      command: run.command,
+      exitCode: run.exitCode,
+      budgetTokens: isPassing(run) ? 200 : budget,
+      previous: previous?.feedback,
+    });
+    const noTests = run.exitCode === 0 && ranNoTests(run.output, feedback.summary);
+    return {
+      command: run.command,
+      hidden: run.hidden,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      timedOut: run.timedOut,
+      durationMs: run.durationMs,
+      feedback,
+      ranNoTests: noTests,
+      passed: run.exitCode === 0 && !run.timedOut && !noTests,
+    };
+  });
+}
+
+interface Decided {
+  verdict: Verdict;
+  commands: CommandVerdict[];
+  restoredProtected: string[];
+  changedPaths: string[];
+  workingVerdict?: Verdict;
+  error?: string;
+  started: number;
+}
+
+function assemble(input: VerifyCandidateInput, decided: Decided): VerifyResult {
+  const failing = decided.commands.filter((command) => !command.passed);
+  const findings: Finding[] = failing
+    .filter((command) => !command.hidden)
+    .flatMap((c) => c.feedback.findings);
+  const failingCount =
+    decided.verdict === "error"
+      ? 1
+      : failing.reduce(
+          (sum, c) =>
+            sum + (c.hidden ? 1 : Math.max(1, c.feedback.findings.length, c.feedback.summary.failed)),
+          0,
+        );
+  const result: VerifyResult = {
+    verdict: decided.verdict,
+    cleanRoom: true,
+    commands: decided.commands,
+    findings,
+    failingCount,
+    fingerprint: fingerprintOf(decided, failing),
+    text: formatVerifyText({ ...decided, failingCount, findings, previous: input.previous }),
+    restoredProtected: decided.restoredProtected,
+    changedPaths: decided.changedPaths,
+    durationMs: Math.round(performance.now() - decided.started),
+  };
+  if (decided.workingVerdict !== undefined) result.workingVerdict = decided.workingVerdict;
+  if (decided.error !== undefined) result.error = decided.error;
+  return result;
+}
+
+function errorResult(
+  input: VerifyCandidateInput,
+  restored: string[],
+  error: string,
+  started: number,
+): VerifyResult {
+  return assemble(input, {
+    verdict: "error",
+    commands: [],
+    restoredProtected: restored,
+    changedPaths: [],
+    error,
+    started,
+  });
+}
+
+/**
+ * Same failures, same fingerprint: parsed findings when the signals module understood the
+ * output, otherwise the output with numbers blanked (durations, pids, line shifts), so two
+ * runs of the same broken code match and a different failure does not.
+ */
+function fingerprintOf(decided: Decided, failing: CommandVerdict[]): string {
+  if (decided.verdict === "pass") return "pass";
+  if (decided.verdict === "error") return `error:${digest(decided.error ?? "")}`;
+  const lines = failing.map((command, i) => {
+    const label = command.hidden ? `hidden#${i}` : command.command;
+    const detail = command.feedback.fingerprint || digest(normalizeOutput(command.feedback.text));
+    return `${label}|${command.timedOut ? "timeout" : (command.exitCode ?? command.signal)}|${command.ranNoTests}|${detail}`;
+  });
+  return digest(lines.sort().join("\n"));
+}
+
+function normalizeOutput(text: string): string {
+  return stripVTControlCharacters(text)
+    .replace(/\/tmp\/[^\s:'")]+/g, "/tmp/…")
+    .replace(/\d+(\.\d+)?/g, "#");
+}
+
+function digest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
