@@ -16,7 +16,7 @@ import {
 import { createModelClient, type ModelConfig } from "../model/index.ts";
 import { type BackendName, createSandbox } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
-import { createToolset } from "../tools/index.ts";
+import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
 import { type VerifierSpec, verifyCandidate } from "../verify/index.ts";
 import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
@@ -168,6 +168,8 @@ export async function runSession(input: SessionInput): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     log.close();
+    await closeBrowser(sandbox).catch(() => {});
+    await stopServers(sandbox).catch(() => {});
     await sandbox.dispose();
   }
 

@@ -179,7 +179,10 @@ class ClosedLoop {
       if (this.o.signal?.aborted) throw new RunStop("interrupted", interruptedReason);
       const late = this.budget.checkBeforeStep(step);
       if (late?.budget === "time") this.exhausted(late);
-      if (kind === "exhausted") throw new RunStop("out-of-turns", `out of turns: ${message}`);
+      // Only the scripted test double runs out of turns; a provider that used up its retries
+      // also says "exhausted", and that is a model error, not the end of a script.
+      if (kind === "exhausted" && this.o.model.info.isScripted)
+        throw new RunStop("out-of-turns", `out of turns: ${message}`);
       throw new RunStop("model-error", `model error (${kind}): ${message}`);
     }
     const response = result.response;

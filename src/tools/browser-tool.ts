@@ -230,7 +230,11 @@ function render(session: BrowserSession, observation: BrowserObservation): ToolR
   let content = formatBrowserObservation(shown);
   if (session.hostOrigin) content = content.replaceAll(session.hostOrigin, sandboxOrigin);
   // Through a port bridge, "nothing listening" arrives as an empty response, not a refusal.
-  if (/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(observation.actionError ?? ""))
+  if (
+    /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_SOCKET_NOT_CONNECTED|ERR_CONNECTION_CLOSED/.test(
+      observation.actionError ?? "",
+    )
+  )
     content += `\nnothing listens on port ${session.port} inside the sandbox: start the app with the server tool ({action: 'start', command, port}) and check its logs`;
   return {
     content,
