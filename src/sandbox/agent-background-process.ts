@@ -1,6 +1,7 @@
 // A long-running command (a dev server) run by the sandbox agent: bounded log, per-line
 // listeners, wait-for-port and a kill that takes its whole process group.
 import type { AgentChannel } from "./agent-channel.ts";
+import { createProcessLog, waitForPort } from "./process-log.ts";
 import type { BackgroundProcess } from "./types.ts";
 
 export interface AgentBackgroundInput {
@@ -16,24 +17,15 @@ export interface AgentBackgroundInput {
   logBytes?: number;
 }
 
-type Listener = (line: string, stream: "stdout" | "stderr") => void;
-
 let counter = 0;
 
 export function createAgentBackgroundProcess(input: AgentBackgroundInput): BackgroundProcess {
   const logLimit = input.logBytes ?? 1024 * 1024;
-  const listeners = new Set<Listener>();
-  const partial = { stdout: "", stderr: "" };
-  let log = "";
+  const log = createProcessLog(logLimit);
   let running = true;
   const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
     (stream === "stdout" ? input.onStdout : input.onStderr)?.(chunk);
-    const text = chunk.toString("utf8");
-    log += text;
-    if (log.length > logLimit) log = log.slice(log.length - logLimit);
-    const lines = (partial[stream] + text).split("\n");
-    partial[stream] = lines.pop() ?? "";
-    for (const line of lines) for (const l of listeners) l(line, stream);
+    log.push(stream, chunk);
   };
   const proc = input.channel.spawn({
     argv: ["/bin/sh", "-c", input.command],
@@ -47,29 +39,24 @@ export function createAgentBackgroundProcess(input: AgentBackgroundInput): Backg
   proc.endStdin();
   const exited = proc.exited.then((exit) => {
     running = false;
-    for (const stream of ["stdout", "stderr"] as const) {
-      if (partial[stream]) for (const l of listeners) l(partial[stream], stream);
-    }
+    log.flush();
     return { exitCode: exit.exitCode, signal: exit.signal };
   });
 
   return {
     id: `bg-${++counter}`,
     command: input.command,
-    logs: () => log,
-    onLog(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async waitForPort(port, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        if (!running) throw new Error(`'${input.command}' exited before listening on port ${port}`);
-        if (await input.probe(port)) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-    },
+    logs: () => log.text(),
+    onLog: (listener) => log.onLine(listener),
+    waitForPort: (port, timeoutMs = 30_000) =>
+      waitForPort({
+        command: input.command,
+        port,
+        timeoutMs,
+        isRunning: () => running,
+        exited,
+        probe: input.probe,
+      }),
     exited,
     isRunning: () => running,
     async kill() {

@@ -3,6 +3,7 @@
 import type { ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { defaultGraceMs, killGroup, terminateGroup } from "./process-group.ts";
+import { createProcessLog, waitForPort } from "./process-log.ts";
 import type { BackgroundProcess } from "./types.ts";
 
 export interface BackgroundProcessInput {
@@ -15,29 +16,16 @@ export interface BackgroundProcessInput {
   probePort?: (port: number) => Promise<boolean>;
 }
 
-type Listener = (line: string, stream: "stdout" | "stderr") => void;
-
 const defaultLogBytes = 1024 * 1024;
 const pollMs = 50;
 
 export function createBackgroundProcess(input: BackgroundProcessInput): BackgroundProcess {
   const { child } = input;
   const logLimit = input.logBytes ?? defaultLogBytes;
-  const listeners = new Set<Listener>();
-  let log = "";
+  const log = createProcessLog(logLimit);
   let running = true;
-
-  const partial = { stdout: "", stderr: "" };
-  const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-    const text = chunk.toString("utf8");
-    log += text;
-    if (log.length > logLimit) log = log.slice(log.length - logLimit);
-    const lines = (partial[stream] + text).split("\n");
-    partial[stream] = lines.pop() ?? "";
-    for (const line of lines) for (const l of listeners) l(line, stream);
-  };
-  child.stdout?.on("data", onData("stdout"));
-  child.stderr?.on("data", onData("stderr"));
+  child.stdout?.on("data", (c: Buffer) => log.push("stdout", c));
+  child.stderr?.on("data", (c: Buffer) => log.push("stderr", c));
 
   const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => {
     child.once("error", () => {
@@ -51,39 +39,25 @@ export function createBackgroundProcess(input: BackgroundProcessInput): Backgrou
       resolve({ exitCode, signal });
     });
   });
-  child.once("close", () => {
-    for (const stream of ["stdout", "stderr"] as const) {
-      if (partial[stream]) for (const l of listeners) l(partial[stream], stream);
-      partial[stream] = "";
-    }
-  });
+  child.once("close", () => log.flush());
 
   const probe = input.probePort ?? probeTcp;
 
   return {
     id: input.id,
     command: input.command,
-    logs: () => log,
-    onLog(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async waitForPort(port, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (!running) {
-          const { exitCode, signal } = await exited;
-          throw new Error(
-            `'${input.command}' exited (${signal ?? `code ${exitCode}`}) before listening on port ${port}`,
-          );
-        }
-        if (await probe(port)) return;
-        if (Date.now() >= deadline) {
-          throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms ('${input.command}')`);
-        }
-        await new Promise((r) => setTimeout(r, pollMs));
-      }
-    },
+    logs: () => log.text(),
+    onLog: (listener) => log.onLine(listener),
+    waitForPort: (port, timeoutMs = 30_000) =>
+      waitForPort({
+        command: input.command,
+        port,
+        timeoutMs,
+        isRunning: () => running,
+        exited,
+        probe,
+        pollMs,
+      }),
     exited,
     isRunning: () => running,
     async kill() {

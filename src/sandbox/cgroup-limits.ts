@@ -5,6 +5,7 @@
 // falls back to rlimits and reports that — never a silent downgrade.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isProcessAlive } from "../util/index.ts";
 import type { LimitMechanism, SandboxLimits } from "./types.ts";
 
 const cgroupRoot = "/sys/fs/cgroup";
@@ -181,7 +182,7 @@ export function sweepStaleCgroups(): number {
       if (!entry.startsWith(prefix)) continue;
       // Names are closedloop-<host pid>-<random>: only a dead owner's cgroups are stale.
       const owner = Number(entry.slice(prefix.length).split("-")[0]);
-      if (owner && isAlive(owner)) continue;
+      if (owner && isProcessAlive(owner)) continue;
       try {
         rmdirSync(join(parent, entry)); // fails (EBUSY) while a live sandbox is inside
         removed++;
@@ -189,13 +190,4 @@ export function sweepStaleCgroups(): number {
     }
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

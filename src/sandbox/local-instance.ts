@@ -19,6 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { isProcessAlive } from "../util/index.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
 import { startEgressProxy } from "./egress-proxy.ts";
@@ -62,15 +63,6 @@ export interface LocalInstance {
 
 let swept = false;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes state left by sandboxes whose host process died (once per process). */
 function sweepLeftovers(): void {
   if (swept) return;
@@ -79,7 +71,7 @@ function sweepLeftovers(): void {
   if (!existsSync(runtimeRoot)) return;
   for (const entry of readdirSync(runtimeRoot)) {
     const owner = Number(entry.match(/^sbx-(\d+)-/)?.[1]);
-    if (owner && !isAlive(owner)) rmSync(join(runtimeRoot, entry), { recursive: true, force: true });
+    if (owner && !isProcessAlive(owner)) rmSync(join(runtimeRoot, entry), { recursive: true, force: true });
   }
 }
 

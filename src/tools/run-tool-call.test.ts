@@ -12,8 +12,14 @@ const untouchable = new Proxy({} as ToolContext, {
 });
 const tools = createToolset();
 
+test("the default toolset adds the server and browser tools after the eight core ones", () => {
+  const names = toolDefinitions(createToolset()).map((d) => d.name);
+  assert.deepEqual(names.slice(-2), ["server", "browser"]);
+  assert.equal(names.length, 10);
+});
+
 test("the toolset has the eight tools with the agreed argument names", () => {
-  const definitions = toolDefinitions(tools);
+  const definitions = toolDefinitions(createToolset({ web: false }));
   const shape = Object.fromEntries(
     definitions.map((d) => [d.name, Object.keys((d.parameters.properties as Record<string, unknown>) ?? {})]),
   );

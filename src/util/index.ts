@@ -1,3 +1,4 @@
 export { UserError } from "./errors.ts";
+export { isProcessAlive } from "./is-process-alive.ts";
 export { parseDuration } from "./parse-duration.ts";
 export { parseSize } from "./parse-size.ts";
