@@ -335,11 +335,9 @@ class LocalSandbox implements Sandbox {
   async reset(): Promise<void> {
     const old = this.live();
     await this.stopChildren();
-    const next = await bootLocalInstance({
-      policy: this.policy,
-      limits: this.limits,
-      tools: preflightLocal(),
-    });
+    const next = await takeInstance(warmPoolKey(this.policy, this.limits), () =>
+      bootLocalInstance({ policy: this.policy, limits: this.limits, tools: preflightLocal() }),
+    );
     this.instance = next;
     this.cwd = this.policy.workspace;
     Object.assign(this.info, { id: next.id, hostPid: next.hostPid });

@@ -10,10 +10,14 @@ import type { LocalInstance } from "./local-instance.ts";
 import type { SandboxLimits, SandboxPolicy } from "./types.ts";
 
 const idleMs = 30_000;
+/** Two spares: boots run side by side, so a run of back-to-back creates stays warm. */
+const spareCount = 2;
+/** Let the caller's first command go before the spares compete for the CPU. */
+const refillDelayMs = 3;
 
 interface Slot {
   uses: number;
-  spare?: Promise<LocalInstance | undefined>;
+  spares: Promise<LocalInstance | undefined>[];
   timer?: NodeJS.Timeout;
 }
 
@@ -24,41 +28,41 @@ export function warmPoolKey(policy: SandboxPolicy, limits: SandboxLimits): strin
   return JSON.stringify([policy.workspace, limits, policy.env ?? [], policy.setEnv ?? {}]);
 }
 
-/** A booted instance for `key`: the spare if one is ready, else a fresh boot. */
+/** A booted instance for `key`: a spare if one is ready, else a fresh boot. */
 export async function takeInstance(
   key: string | undefined,
   boot: () => Promise<LocalInstance>,
 ): Promise<LocalInstance> {
   if (key === undefined) return boot();
-  const slot = slots.get(key) ?? { uses: 0 };
+  const slot = slots.get(key) ?? { uses: 0, spares: [] };
   slots.set(key, slot);
   slot.uses++;
-  const spare = slot.spare;
-  slot.spare = undefined;
-  if (slot.timer) clearTimeout(slot.timer);
-  const ready = spare ? await spare : undefined;
-  const instance = ready?.channel.isOpen ? ready : await boot();
-  // A policy seen twice is likely to be seen again: have the next one ready.
+  const spare = slot.spares.shift();
+  // A policy seen twice is likely to be seen again: keep the next ones coming.
   if (slot.uses >= 2) refill(key, slot, boot);
-  return instance;
+  const ready = spare ? await spare : undefined;
+  return ready?.channel.isOpen ? ready : boot();
 }
 
 function refill(key: string, slot: Slot, boot: () => Promise<LocalInstance>): void {
-  slot.spare = new Promise((resolve) => setImmediate(resolve)).then(boot).catch(() => undefined);
+  while (slot.spares.length < spareCount) {
+    slot.spares.push(
+      new Promise((resolve) => setTimeout(resolve, refillDelayMs)).then(boot).catch(() => undefined),
+    );
+  }
+  if (slot.timer) clearTimeout(slot.timer);
   slot.timer = setTimeout(() => {
-    const spare = slot.spare;
-    slot.spare = undefined;
     slots.delete(key);
-    void spare?.then((s) => s?.stop());
+    for (const spare of slot.spares.splice(0)) void spare.then((s) => s?.stop());
   }, idleMs);
   slot.timer.unref();
 }
 
 /** Disposes every spare now (tests and benchmarks that want a quiet machine call this). */
 export async function drainWarmPool(): Promise<void> {
-  const spares = [...slots.values()].map((s) => {
+  const spares = [...slots.values()].flatMap((s) => {
     if (s.timer) clearTimeout(s.timer);
-    return s.spare;
+    return s.spares.splice(0);
   });
   slots.clear();
   await Promise.all(spares.map(async (s) => (await s)?.stop()));
