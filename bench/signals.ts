@@ -172,6 +172,8 @@ function measure(name: string, raw: string, expected: Expected[], command: strin
   };
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
 function tscExpected(plain: string): Expected[] {
   return [...plain.matchAll(/^(.+?)\((\d+),(\d+)\): error TS\d+/gm)].map((m) => ({
     file: m[1]!,
@@ -179,6 +181,63 @@ function tscExpected(plain: string): Expected[] {
     column: Number(m[3]),
   }));
 }
+
+/**
+ * The generated suite under each JavaScript runner: how to run it so that the same run also
+ * writes the runner's own report, and how to read that report as the truth.
+ */
+const runnerCases: {
+  runner: "node" | "vitest" | "jest";
+  label: string;
+  command: string;
+  run(dir: string): string;
+  truth(dir: string): Expected[];
+}[] = [
+  {
+    runner: "node",
+    label: "node:test spec",
+    command: "node --test",
+    run: (dir) =>
+      run(
+        process.execPath,
+        [
+          "--test",
+          "--test-reporter=spec",
+          "--test-reporter-destination=stdout",
+          "--test-reporter=junit",
+          "--test-reporter-destination=report.xml",
+          "test/",
+        ],
+        dir,
+      ),
+    truth: (dir) => fromJUnit(join(dir, "report.xml"), dir),
+  },
+  {
+    runner: "vitest",
+    label: "vitest",
+    command: "vitest run",
+    run: (dir) =>
+      run(
+        bin("vitest"),
+        ["run", "--reporter=default", "--reporter=json", "--outputFile.json=report.json"],
+        dir,
+      ),
+    truth: (dir) => fromJsonReport(join(dir, "report.json"), dir),
+  },
+  {
+    runner: "jest",
+    label: "jest",
+    command: "jest",
+    // Jest says where it wrote the JSON; that line is not part of its report.
+    run: (dir) =>
+      run(
+        bin("jest"),
+        ["--ci", "--no-watchman", "--testMatch", "**/test/*.test.cjs", "--json", "--outputFile=report.json"],
+        dir,
+      ).replace(/^Test results written to.*$/m, ""),
+    truth: (dir) => fromJsonReport(join(dir, "report.json"), dir),
+  },
+];
 
 /** Streams a big log through the compactor in 64 KiB chunks; reports throughput and heap growth. */
 function measureStream(
@@ -211,63 +270,14 @@ export async function main(args: string[]): Promise<void> {
   const cases: CaseResult[] = [];
   let nodeSpec = "";
   try {
-    const nodeDir = join(work, "node");
-    writeTestSuite(nodeDir, "node");
-    nodeSpec = run(
-      process.execPath,
-      [
-        "--test",
-        "--test-reporter=spec",
-        "--test-reporter-destination=stdout",
-        "--test-reporter=junit",
-        "--test-reporter-destination=report.xml",
-        "test/",
-      ],
-      nodeDir,
-    );
-    cases.push(
-      measure(
-        "node:test spec, 200 tests / 40 failing",
-        nodeSpec,
-        fromJUnit(join(nodeDir, "report.xml"), nodeDir),
-        "node --test",
-        nodeDir,
-      ),
-    );
-
-    const vitestDir = join(work, "vitest");
-    writeTestSuite(vitestDir, "vitest");
-    const vitestRaw = run(
-      bin("vitest"),
-      ["run", "--reporter=default", "--reporter=json", "--outputFile.json=report.json"],
-      vitestDir,
-    );
-    cases.push(
-      measure(
-        "vitest, 200 tests / 40 failing",
-        vitestRaw,
-        fromJsonReport(join(vitestDir, "report.json"), vitestDir),
-        "vitest run",
-        vitestDir,
-      ),
-    );
-
-    const jestDir = join(work, "jest");
-    writeTestSuite(jestDir, "jest");
-    const jestRaw = run(
-      bin("jest"),
-      ["--ci", "--no-watchman", "--testMatch", "**/test/*.test.cjs", "--json", "--outputFile=report.json"],
-      jestDir,
-    );
-    cases.push(
-      measure(
-        "jest, 200 tests / 40 failing",
-        jestRaw.replace(/^Test results written to.*$/m, ""),
-        fromJsonReport(join(jestDir, "report.json"), jestDir),
-        "jest",
-        jestDir,
-      ),
-    );
+    for (const c of runnerCases) {
+      const dir = join(work, c.runner);
+      writeTestSuite(dir, c.runner);
+      const raw = c.run(dir);
+      // The node:test log is also the sample the streaming measurement repeats.
+      if (c.runner === "node") nodeSpec = raw;
+      cases.push(measure(`${c.label}, 200 tests / 40 failing`, raw, c.truth(dir), c.command, dir));
+    }
 
     const tscDir = join(work, "tsc");
     writeTscProject(tscDir);
@@ -281,10 +291,12 @@ export async function main(args: string[]): Promise<void> {
     else rmSync(work, { recursive: true, force: true });
   }
 
-  const rawTokens = cases.reduce((n, c) => n + c.rawTokens, 0);
-  const compactTokens = cases.reduce((n, c) => n + c.compactTokens, 0);
-  const expectedTotal = cases.reduce((n, c) => n + c.expected, 0);
-  const keptTotal = cases.reduce((n, c) => n + c.kept, 0);
+  const total = (key: "rawTokens" | "compactTokens" | "expected" | "kept") =>
+    cases.reduce((n, c) => n + c[key], 0);
+  const rawTokens = total("rawTokens");
+  const compactTokens = total("compactTokens");
+  const expectedTotal = total("expected");
+  const keptTotal = total("kept");
   const stream = args.includes("--no-stream")
     ? { mb: 0, seconds: 0, heapGrowthMb: 0 }
     : measureStream(nodeSpec, 64);
@@ -303,29 +315,23 @@ export async function main(args: string[]): Promise<void> {
     console.log(JSON.stringify(summary, null, 2));
     return;
   }
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  // The total row shares the case rows' first cells; it has no baseline or timing of its own.
+  const cells = (r: Omit<CaseResult, "baselineTokens" | "baselineKeptPct" | "parseMs">) => [
+    r.name,
+    String(r.rawTokens),
+    String(r.compactTokens),
+    pct(r.ratio),
+    `${r.kept}/${r.expected} (${r.failingKeptPct.toFixed(0)}%)`,
+  ];
   const rows = [
     ["case", "raw tok", "compact tok", "ratio", "kept", "baseline tok", "baseline kept", "parse ms"],
     ...cases.map((c) => [
-      c.name,
-      String(c.rawTokens),
-      String(c.compactTokens),
-      pct(c.ratio),
-      `${c.kept}/${c.expected} (${c.failingKeptPct.toFixed(0)}%)`,
+      ...cells(c),
       String(c.baselineTokens),
       `${c.baselineKeptPct.toFixed(0)}%`,
       c.parseMs.toFixed(0),
     ]),
-    [
-      "total",
-      String(rawTokens),
-      String(compactTokens),
-      pct(summary.ratio),
-      `${keptTotal}/${expectedTotal} (${summary.failingKeptPct.toFixed(0)}%)`,
-      "",
-      "",
-      "",
-    ],
+    [...cells({ ...summary, name: "total", kept: keptTotal, expected: expectedTotal }), "", "", ""],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows)

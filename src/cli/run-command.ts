@@ -22,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
     verify: options.verify,
     protect: options.protect,
     hidden: options.hidden,
+    browserChecks: options.browserChecks,
   });
   const modelId = absoluteModelId(resolveModelId({ flag: options.model, config: options.config }));
   const runId = RunStore.createRunId();

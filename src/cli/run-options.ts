@@ -5,6 +5,12 @@ import { join, resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { ModelConfig } from "../model/index.ts";
 import { UserError } from "../util/index.ts";
+import {
+  type BrowserCheckFlag,
+  type BrowserCheckSpec,
+  parseBrowserCheckFlags,
+  parseBrowserChecks,
+} from "../verify/index.ts";
 
 export type OutputMode = "tty" | "plain" | "json";
 
@@ -12,6 +18,8 @@ export interface FileConfig extends ModelConfig {
   verify?: string[];
   protect?: string[];
   hidden?: string[];
+  /** [{"serve": "node server.js", "port": 3000, "path"?: "/", "expectText"?: "…"}] */
+  browserChecks?: BrowserCheckSpec[];
   sandbox?: "local" | "process";
   allowNet?: string[];
   maxSteps?: number;
@@ -28,6 +36,7 @@ export interface RunOptions {
   verify: string[];
   protect: string[];
   hidden: string[];
+  browserChecks: BrowserCheckSpec[];
   model?: string;
   sandbox: "local" | "process";
   allowNet: string[];
@@ -48,6 +57,10 @@ export const runUsage = `usage: closedloop run "<task>" --verify "<cmd>" [option
   --verify CMD        verifier command; all must pass (repeatable)
   --protect GLOB      path the model may read but whose changes never count (repeatable)
   --hidden CMD        extra verifier command the model never sees (repeatable)
+  --browser-check "PORT[/path]=SERVE_CMD"
+                      start SERVE_CMD in the clean room; the page on PORT must load in Chromium
+                      with no uncaught exception, console error or failed request (repeatable)
+  --expect-text TEXT  text the page of the preceding --browser-check must show
   --model ID          e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen3-coder, scripted:turns.json
   --sandbox NAME      local (isolated, default) or process (NO isolation)
   --allow-net HOST    host the sandbox may reach (repeatable; default none)
@@ -115,14 +128,18 @@ export function outputMode(flags: { json?: boolean; plain?: boolean }): OutputMo
 }
 
 export function parseRunOptions(argv: string[]): RunOptions | "help" {
-  const { values, positionals } = parseFlags({
+  const { values, positionals, tokens } = parseFlags({
     args: argv,
     allowPositionals: true,
+    // Tokens keep the order of flags, which pairs each --expect-text with its --browser-check.
+    tokens: true,
     options: {
       ...sharedOptions,
       verify: { type: "string", multiple: true },
       protect: { type: "string", multiple: true },
       hidden: { type: "string", multiple: true },
+      "browser-check": { type: "string", multiple: true },
+      "expect-text": { type: "string", multiple: true },
       model: { type: "string" },
       sandbox: { type: "string" },
       "allow-net": { type: "string", multiple: true },
@@ -156,6 +173,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     verify: values.verify ?? config.verify ?? [],
     protect: values.protect ?? config.protect ?? [],
     hidden: values.hidden ?? config.hidden ?? [],
+    browserChecks: browserChecksOf(tokens, config),
     sandbox,
     allowNet: values["allow-net"] ?? config.allowNet ?? [],
     maxSteps: parsePositive("max-steps", values["max-steps"] ?? config.maxSteps, true) ?? 30,
@@ -175,4 +193,19 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
   const systemPrompt = values["system-prompt"] ?? config.systemPrompt;
   if (systemPrompt) options.systemPrompt = resolve(systemPrompt);
   return options;
+}
+
+/** `--browser-check`/`--expect-text` in the order given; without them, the config's `browserChecks`. */
+function browserChecksOf(
+  tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>,
+  config: FileConfig,
+): BrowserCheckSpec[] {
+  const flags = tokens.flatMap((token): BrowserCheckFlag[] =>
+    token.kind === "option" &&
+    (token.name === "browser-check" || token.name === "expect-text") &&
+    token.value !== undefined
+      ? [{ flag: token.name, value: token.value }]
+      : [],
+  );
+  return flags.length > 0 ? parseBrowserCheckFlags(flags) : parseBrowserChecks(config.browserChecks);
 }

@@ -18,7 +18,7 @@ import { type BackendName, createSandbox } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
-import { type VerifierSpec, verifyCandidate } from "../verify/index.ts";
+import { browserCheckLabel, type VerifierSpec, verifyCandidate } from "../verify/index.ts";
 import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
 import { createProgressRenderer, ignoreClosedStdout } from "./progress-renderer.ts";
 import type { OutputMode } from "./run-options.ts";
@@ -98,7 +98,8 @@ export function buildRunConfig(
     workspace,
     model: { id: model.info.id, label: model.info.label, contextWindow: model.info.contextWindow },
     verify: {
-      commands: launch.spec.commands,
+      // Browser checks are listed by name so progress shows everything that decides "done".
+      commands: [...launch.spec.commands, ...(launch.spec.browserChecks ?? []).map(browserCheckLabel)],
       protect: launch.spec.protect,
       hidden: launch.hiddenFile
         ? JSON.parse(readFileSync(launch.hiddenFile, "utf8")).length

@@ -1,67 +1,63 @@
 // Each SDK provider runs the shared ModelClient contract against a loopback server speaking
-// its wire format (OpenAI Chat Completions SSE or Anthropic Messages SSE) on 127.0.0.1.
+// its wire format (OpenAI Chat Completions, Anthropic Messages or Gemini SSE) on 127.0.0.1.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createModelClient } from "./create-model-client.ts";
 import { startLoopbackAnthropicServer } from "./testing/loopback-anthropic-server.ts";
 import { startLoopbackGoogleServer } from "./testing/loopback-google-server.ts";
 import { startLoopbackOpenAIServer } from "./testing/loopback-openai-server.ts";
-import { describeModelClientContract } from "./testing/model-client-contract.ts";
+import { type ContractTarget, describeModelClientContract } from "./testing/model-client-contract.ts";
 
-describeModelClientContract({
-  name: "anthropic (Messages SSE)",
-  apiKeyEnv: "ANTHROPIC_API_KEY",
-  startServer: startLoopbackAnthropicServer,
-  createClient: (baseURL, retry, timeoutMs) =>
-    createModelClient("anthropic:claude-sonnet-4-5", {
-      env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: baseURL },
-      retry,
-      timeoutMs,
-    }),
-});
+/** One provider as the contract reaches it: its model id and env, both pointed at the server. */
+interface ProviderUnderTest extends Omit<ContractTarget, "createClient"> {
+  modelId(baseURL: string): string;
+  env(baseURL: string): Record<string, string>;
+}
 
-describeModelClientContract({
-  name: "openai (Chat Completions SSE)",
-  apiKeyEnv: "OPENAI_API_KEY",
-  startServer: startLoopbackOpenAIServer,
-  createClient: (baseURL, retry, timeoutMs) =>
-    createModelClient("openai:gpt-5", {
-      env: { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL },
-      retry,
-      timeoutMs,
-    }),
-});
+const providers: ProviderUnderTest[] = [
+  {
+    name: "anthropic (Messages SSE)",
+    apiKeyEnv: "ANTHROPIC_API_KEY",
+    startServer: startLoopbackAnthropicServer,
+    modelId: () => "anthropic:claude-sonnet-4-5",
+    env: (baseURL) => ({ ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: baseURL }),
+  },
+  {
+    name: "openai (Chat Completions SSE)",
+    apiKeyEnv: "OPENAI_API_KEY",
+    startServer: startLoopbackOpenAIServer,
+    modelId: () => "openai:gpt-5",
+    env: (baseURL) => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL }),
+  },
+  {
+    name: "ollama (OpenAI-compatible SSE)",
+    startServer: startLoopbackOpenAIServer,
+    modelId: () => "ollama:qwen3-coder",
+    env: (baseURL) => ({ OLLAMA_BASE_URL: baseURL }),
+  },
+  {
+    name: "openai-compatible (URL#model in the id)",
+    apiKeyEnv: "OPENAI_COMPATIBLE_API_KEY",
+    startServer: startLoopbackOpenAIServer,
+    modelId: (baseURL) => `openai-compatible:${baseURL}#qwen3-coder`,
+    env: () => ({ OPENAI_COMPATIBLE_API_KEY: "test-key" }),
+  },
+  {
+    name: "google (Gemini SSE)",
+    apiKeyEnv: "GOOGLE_GENERATIVE_AI_API_KEY",
+    startServer: startLoopbackGoogleServer,
+    modelId: () => "google:gemini-2.5-pro",
+    env: (baseURL) => ({ GOOGLE_GENERATIVE_AI_API_KEY: "test-key", GOOGLE_GENERATIVE_AI_BASE_URL: baseURL }),
+  },
+];
 
-describeModelClientContract({
-  name: "ollama (OpenAI-compatible SSE)",
-  startServer: startLoopbackOpenAIServer,
-  createClient: (baseURL, retry, timeoutMs) =>
-    createModelClient("ollama:qwen3-coder", { env: { OLLAMA_BASE_URL: baseURL }, retry, timeoutMs }),
-});
-
-describeModelClientContract({
-  name: "openai-compatible (URL#model in the id)",
-  apiKeyEnv: "OPENAI_COMPATIBLE_API_KEY",
-  startServer: startLoopbackOpenAIServer,
-  createClient: (baseURL, retry, timeoutMs) =>
-    createModelClient(`openai-compatible:${baseURL}#qwen3-coder`, {
-      env: { OPENAI_COMPATIBLE_API_KEY: "test-key" },
-      retry,
-      timeoutMs,
-    }),
-});
-
-describeModelClientContract({
-  name: "google (Gemini SSE)",
-  apiKeyEnv: "GOOGLE_GENERATIVE_AI_API_KEY",
-  startServer: startLoopbackGoogleServer,
-  createClient: (baseURL, retry, timeoutMs) =>
-    createModelClient("google:gemini-2.5-pro", {
-      env: { GOOGLE_GENERATIVE_AI_API_KEY: "test-key", GOOGLE_GENERATIVE_AI_BASE_URL: baseURL },
-      retry,
-      timeoutMs,
-    }),
-});
+for (const { modelId, env, ...provider } of providers) {
+  describeModelClientContract({
+    ...provider,
+    createClient: (baseURL, retry, timeoutMs) =>
+      createModelClient(modelId(baseURL), { env: env(baseURL), retry, timeoutMs }),
+  });
+}
 
 test("an Anthropic base URL without /v1 and an Ollama found through OLLAMA_HOST both reach the server", async () => {
   const anthropic = await startLoopbackAnthropicServer([{ type: "stream", text: ["hi"] }]);

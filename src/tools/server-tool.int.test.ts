@@ -1,21 +1,18 @@
 // Integration: the server tool against real sandbox backends (each one that is built here).
 // Dev servers that crash on start must reach the findings with their file and line.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { type BackendName, createSandbox, type Sandbox, SandboxUnavailableError } from "../sandbox/index.ts";
 import type { Finding } from "../signals/index.ts";
 import { serverTool, stopServers } from "./server-tool.ts";
-import type { ToolContext } from "./types.ts";
+import {
+  createTempWorkspace,
+  describeEachBackend,
+  findFreePort,
+  startWorkspaceServer,
+} from "./testing/describe-each-backend.ts";
 
-const workspace = mkdtempSync(join(tmpdir(), "closedloop-server-tool-"));
-writeFileSync(join(workspace, "crash.js"), '// dev server\nconst db = require("./missing-module");\n');
-writeFileSync(
-  join(workspace, "server.js"),
-  [
+const workspace = createTempWorkspace("closedloop-server-tool-", {
+  "crash.js": '// dev server\nconst db = require("./missing-module");\n',
+  "server.js": [
     'const http = require("node:http");',
     "const port = Number(process.argv[2]);",
     "http",
@@ -29,47 +26,15 @@ writeFileSync(
     '  .listen(port, "127.0.0.1", () => console.log("listening on " + port));',
     "",
   ].join("\n"),
-);
-after(() => rmSync(workspace, { recursive: true, force: true }));
+});
 
-/** A port free on the host right now (the process backend shares the host's network). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
-
-function contextFor(sandbox: Sandbox): ToolContext {
-  const unused = async () => ({ content: "not part of this test", isError: true });
-  return { sandbox, runVerifier: unused, claimDone: unused };
-}
-
-for (const backend of ["process", "local"] as BackendName[]) {
-  describe(`${backend} backend`, () => {
-    let sandbox: Sandbox | undefined;
-    let unavailable: string | undefined;
-    before(async () => {
-      try {
-        sandbox = await createSandbox({ workspace, backend, quiet: true });
-      } catch (error) {
-        // Only "cannot run on this machine" skips; any other failure is a failure.
-        if (!(error instanceof SandboxUnavailableError)) throw error;
-        unavailable = `${backend} backend unavailable: ${error.message}`;
-      }
-    });
-    after(async () => {
-      if (!sandbox) return;
-      await stopServers(sandbox);
-      await sandbox.dispose();
-    });
-
-    test(`[${backend}] a dev server that crashes on start reports its error at the requiring file and line`, async (t) => {
-      if (!sandbox) return t.skip(unavailable);
+describeEachBackend({ workspace, release: stopServers }, (backendTest) => {
+  backendTest(
+    "a dev server that crashes on start reports its error at the requiring file and line",
+    async (context) => {
       const result = await serverTool.run(
-        { action: "start", command: "node crash.js", port: await freePort() },
-        contextFor(sandbox),
+        { action: "start", command: "node crash.js", port: await findFreePort() },
+        context,
       );
       assert.equal(result.isError, true);
       assert.match(result.content, /exited \(exit code 1\)/);
@@ -79,19 +44,15 @@ for (const backend of ["process", "local"] as BackendName[]) {
       assert.equal(thrown.file, "crash.js");
       assert.equal(thrown.line, 2);
       assert.match(result.content, /crash\.js:2:12 Error: Cannot find module/);
-    });
+    },
+  );
 
-    test(`[${backend}] a running server's 5xx and logged errors since the last call become findings`, async (t) => {
-      if (!sandbox) return t.skip(unavailable);
-      const context = contextFor(sandbox);
-      const port = await freePort();
-      const started = await serverTool.run(
-        { action: "start", command: `node server.js ${port}`, port },
-        context,
-      );
-      assert.equal(started.isError, false, started.content);
+  backendTest(
+    "a running server's 5xx and logged errors since the last call become findings",
+    async (context) => {
+      const { port, started } = await startWorkspaceServer(context);
       assert.match(started.content, new RegExp(`listening on port ${port}`));
-      const probe = await sandbox.exec(
+      const probe = await context.sandbox.exec(
         `node -e "fetch('http://127.0.0.1:${port}/boom').then(r => console.log(r.status))"`,
       );
       assert.equal(probe.stdout.trim(), "500");
@@ -112,6 +73,6 @@ for (const backend of ["process", "local"] as BackendName[]) {
       assert.deepEqual(stopped.data?.findings, []);
       const none = await serverTool.run({ action: "logs" }, context);
       assert.equal(none.isError, true);
-    });
-  });
-}
+    },
+  );
+});

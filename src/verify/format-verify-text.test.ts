@@ -62,3 +62,42 @@ test("an error verdict says the verifier could not run and why", () => {
   assert.match(text, /patch failed: src\/a\.js:3/);
   assert.match(text, /not a verdict on your code/);
 });
+
+test("a browser check reads as what the page did, not as an exit code", () => {
+  const failing: CommandVerdict = {
+    ...verdict("browser check http://localhost:3000/", false, 1, ""),
+    feedback: {
+      ...compactOutput("", {}),
+      text: "serve: node server.js (port 3000)\n1 problem(s):\n  uncaught TypeError at public/app.js:3:15",
+    },
+    browser: {
+      url: "http://localhost:3000/",
+      serve: "node server.js",
+      stage: "page-opened",
+      summary: "uncaught TypeError: x is null at public/app.js:3:15",
+    },
+  };
+  const passing: CommandVerdict = {
+    ...verdict("browser check http://localhost:3000/about", false, 0, ""),
+    durationMs: 1400,
+    browser: {
+      url: "http://localhost:3000/about",
+      serve: "node server.js",
+      stage: "page-opened",
+      summary: 'loaded, shows "About"',
+    },
+  };
+  const text = formatVerifyText({
+    verdict: "fail",
+    commands: [failing, passing],
+    failingCount: 1,
+    restoredProtected: [],
+    findings: [],
+  });
+  assert.match(
+    text,
+    /✗ browser check http:\/\/localhost:3000\/ — uncaught TypeError: x is null at public\/app\.js:3:15 · 120 ms\n {4}serve: node server\.js/,
+  );
+  assert.match(text, /✓ browser check http:\/\/localhost:3000\/about — loaded, shows "About" · 1\.4 s/);
+  assert.doesNotMatch(text, /exit code/);
+});

@@ -41,7 +41,10 @@ export function formatVerifyText(input: VerifyTextInput): string {
     );
   const visible = input.commands.filter((command) => !command.hidden);
   for (const command of visible) {
-    out.push(`${command.passed ? "✓" : "✗"} ${command.command} — ${describeCommandEnd(command)}`);
+    const end = command.browser
+      ? `${command.browser.summary} · ${formatTook(command.durationMs)}`
+      : describeCommandEnd(command);
+    out.push(`${command.passed ? "✓" : "✗"} ${command.command} — ${end}`);
     if (!command.passed && command.feedback.text.trim().length > 0)
       out.push(indent(command.feedback.text.trimEnd()));
   }
@@ -69,13 +72,16 @@ function headline(input: VerifyTextInput): string {
 }
 
 export function describeCommandEnd(command: CommandVerdict): string {
-  const took =
-    command.durationMs < 1000 ? `${command.durationMs} ms` : `${(command.durationMs / 1000).toFixed(1)} s`;
+  const took = formatTook(command.durationMs);
   if (command.timedOut) return `timed out and was killed · ${took}`;
   if (command.exitCode === null) return `killed by signal ${command.signal ?? "(unknown)"} · ${took}`;
   if (command.ranNoTests)
     return `exit code 0 but it ran no tests · ${took} (a test run that runs nothing proves nothing; the tests must exist and run)`;
   return `exit code ${command.exitCode} · ${took}`;
+}
+
+function formatTook(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function describeChange(input: VerifyTextInput): string[] {

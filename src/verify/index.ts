@@ -9,6 +9,13 @@ export {
 export { formatVerifyText } from "./format-verify-text.ts";
 export { isProtectedPath, matchGlob } from "./match-glob.ts";
 export {
+  type BrowserCheckFlag,
+  browserCheckLabel,
+  parseBrowserCheckFlag,
+  parseBrowserCheckFlags,
+  parseBrowserChecks,
+} from "./parse-browser-checks.ts";
+export {
   InvalidVerifierSpecError,
   parseVerifierSpec,
   type VerifierSpecInput,

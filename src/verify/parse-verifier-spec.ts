@@ -2,8 +2,9 @@
 // closedloop.config.json) into a VerifierSpec, refusing anything that would make the
 // verdict meaningless (no command, a glob that escapes the workspace) with a message that
 // says how to fix it.
-import { UserError } from "../util/index.ts";
+import { InvalidVerifierSpecError } from "./invalid-verifier-spec-error.ts";
 import { normalizeGlob } from "./match-glob.ts";
+import { parseBrowserChecks } from "./parse-browser-checks.ts";
 import type { VerifierSpec } from "./types.ts";
 
 export interface VerifierSpecInput {
@@ -11,22 +12,25 @@ export interface VerifierSpecInput {
   protect?: string[];
   hidden?: string[];
   timeoutMs?: number;
+  /** From `--browser-check` or the config's `browserChecks` (checked here, since JSON can hold anything). */
+  browserChecks?: unknown;
 }
 
-export class InvalidVerifierSpecError extends UserError {
-  override readonly name = "InvalidVerifierSpecError";
-}
+export { InvalidVerifierSpecError };
 
 export function parseVerifierSpec(input: VerifierSpecInput): VerifierSpec {
   const commands = parseCommands(input.verify, "verify");
-  if (commands.length === 0)
+  const browserChecks = parseBrowserChecks(input.browserChecks);
+  // A browser check is a verifier of its own, so a spec may consist of browser checks alone.
+  if (commands.length === 0 && browserChecks.length === 0)
     throw new InvalidVerifierSpecError(
-      'no verifier command: give at least one with --verify "<command>" (for example --verify "npm test"); ' +
-        "the verifier decides when the task is done.",
+      'no verifier command: give at least one with --verify "<command>" (for example --verify "npm test") ' +
+        'or --browser-check "PORT[/path]=SERVE_COMMAND"; the verifier decides when the task is done.',
     );
   const hidden = parseCommands(input.hidden ?? [], "hidden");
   const protect = [...new Set((input.protect ?? []).map(parseGlob))];
   const spec: VerifierSpec = { commands, protect, hidden };
+  if (browserChecks.length > 0) spec.browserChecks = browserChecks;
   if (input.timeoutMs !== undefined) {
     if (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0)
       throw new InvalidVerifierSpecError(

@@ -12,6 +12,32 @@ export interface VerifierSpec {
   /** Commands the model never sees; run only in the clean room. */
   hidden: string[];
   timeoutMs?: number;
+  /** Pages that must load in a real browser with no console error (run after the commands). */
+  browserChecks?: BrowserCheckSpec[];
+}
+
+/** "This page loads with no console error and shows this text", served from the clean room. */
+export interface BrowserCheckSpec {
+  /** Command that starts the app inside the sandbox and keeps running, e.g. `node server.js`. */
+  serve: string;
+  /** Port the app listens on inside the sandbox. */
+  port: number;
+  /** URL path to open (with any query); default "/". */
+  path?: string;
+  /** Text the page must show (visible text, title or a heading). */
+  expectText?: string;
+}
+
+/** How a browser check ended, beside its CommandVerdict. */
+export interface BrowserCheckDetail {
+  /** The page as the sandbox names it: http://localhost:PORT/path. */
+  url: string;
+  serve: string;
+  expectText?: string;
+  /** How far it got: the server exited, never listened, or the page was opened. */
+  stage: "server-exited" | "server-silent" | "page-opened";
+  /** One line for the verdict: `loaded, shows "Hello"` or the first problem. */
+  summary: string;
 }
 
 export interface CommandVerdict {
@@ -26,6 +52,11 @@ export interface CommandVerdict {
   timedOut: boolean;
   /** Exit 0 from a test runner that ran no tests: a failure, since it proves nothing. */
   ranNoTests: boolean;
+  /**
+   * Set when this entry is a browser check, not a shell command; its exitCode is then 0 or 1
+   * (pass or fail) so every report can treat it like a command.
+   */
+  browser?: BrowserCheckDetail;
 }
 
 export interface VerifyResult {

@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import { stripVTControlCharacters } from "node:util";
 import { createSandbox, type Sandbox, type SandboxPolicy } from "../sandbox/index.ts";
-import { compactOutput, type Finding } from "../signals/index.ts";
+import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
+import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { filterProtectedPatch, PatchFormatError } from "./filter-protected-patch.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
@@ -23,6 +24,10 @@ export interface VerifyCandidateInput {
   previous?: VerifyResult;
   /** Token budget for the failures in `text` (shared among failing commands). Default 3000. */
   budgetTokens?: number;
+  /** A browser for the spec's browser checks, left open (by default one is launched per verification). */
+  browserProbe?: BrowserProbe;
+  /** How long a browser check's server may take to listen. Default 30 s. */
+  serverWaitMs?: number;
 }
 
 interface RawRun {
@@ -49,6 +54,13 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     return errorResult(input, [], `the candidate patch could not be read: ${error.message}`, started);
   }
   const clean = await createSandbox({ ...input.sandboxPolicy, workspace: input.workspace });
+  // Launched on first use, so a spec without browser checks never starts Chromium.
+  let ownProbe: Promise<BrowserProbe> | undefined;
+  const probe = async (): Promise<BrowserProbe> => {
+    if (input.browserProbe) return input.browserProbe;
+    ownProbe ??= createBrowserProbe();
+    return ownProbe;
+  };
   try {
     if (filtered.patch.length > 0) {
       const applied = await applyPatch(clean, input.workspace, filtered.patch);
@@ -64,10 +76,32 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     const where = await workspaceAlias(clean, input.workspace);
     for (const command of spec.commands) runs.push(await runCommand(clean, where, command, false, spec));
     for (const command of spec.hidden) runs.push(await runCommand(clean, where, command, true, spec));
-    const commands = judge(runs, input);
+    const judged = judge(runs, input);
+    // Browser checks run whatever the commands said: the model gets every failure at once.
+    const browserChecks: CommandVerdict[] = [];
+    for (const check of spec.browserChecks ?? []) {
+      try {
+        browserChecks.push(
+          await runBrowserCheckInSandbox(check, {
+            sandbox: clean,
+            workspace: where.workspace,
+            ...(where.seenAs ? { seenAs: where.seenAs } : {}),
+            env: verifierEnv,
+            probe,
+            ...(input.serverWaitMs !== undefined ? { waitMs: input.serverWaitMs } : {}),
+          }),
+        );
+      } catch (error) {
+        // No chromium, a bridge that cannot open: the verifier cannot run, not a red verdict.
+        const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        return errorResult(input, filtered.restored, `a browser check could not run: ${message}`, started);
+      }
+    }
+    const commands = [...judged, ...browserChecks];
     const verdict: Verdict = commands.every((command) => command.passed) ? "pass" : "fail";
     let workingVerdict: Verdict | undefined;
-    if (input.working && commands.some((command) => !command.hidden && !command.passed)) {
+    // Only shell commands are re-run in the working sandbox (to spot state outside the patch).
+    if (input.working && judged.some((command) => !command.hidden && !command.passed)) {
       workingVerdict = "pass";
       const there = await workspaceAlias(input.working, input.working.info.workspace);
       for (const command of spec.commands) {
@@ -92,6 +126,7 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return errorResult(input, filtered.restored, `the clean-room sandbox failed: ${message}`, started);
   } finally {
+    if (ownProbe) await (await ownProbe.catch(() => undefined))?.dispose();
     await clean.dispose();
   }
 }

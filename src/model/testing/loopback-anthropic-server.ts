@@ -5,26 +5,22 @@ import {
   type LoopbackFormat,
   type LoopbackReply,
   type LoopbackServer,
+  type StatusErrorNames,
   sseEvent,
   startLoopbackServer,
+  statusErrorName,
 } from "./loopback-server.ts";
 
-export type {
-  LoopbackReply,
-  LoopbackRequest,
-  LoopbackServer,
-  LoopbackStreamReply,
-  LoopbackToolCall,
-} from "./loopback-server.ts";
-
-function errorType(status: number): string {
-  if (status === 401) return "authentication_error";
-  if (status === 403) return "permission_error";
-  if (status === 429) return "rate_limit_error";
-  if (status === 529) return "overloaded_error";
-  if (status >= 500) return "api_error";
-  return "invalid_request_error";
-}
+const errorTypes: StatusErrorNames = {
+  exact: {
+    401: "authentication_error",
+    403: "permission_error",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+  },
+  server: "api_error",
+  client: "invalid_request_error",
+};
 
 export const anthropicMessagesFormat: LoopbackFormat = {
   basePath: "/v1",
@@ -82,7 +78,7 @@ export const anthropicMessagesFormat: LoopbackFormat = {
   renderStreamError: (message) =>
     sseEvent({ type: "error", error: { type: "overloaded_error", message } }, "error"),
   renderError(status, message) {
-    return { type: "error", error: { type: errorType(status), message } };
+    return { type: "error", error: { type: statusErrorName(status, errorTypes), message } };
   },
 };
 

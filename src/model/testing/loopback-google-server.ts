@@ -6,34 +6,18 @@ import {
   type LoopbackFormat,
   type LoopbackReply,
   type LoopbackServer,
+  parseJsonOrText,
+  type StatusErrorNames,
   sseEvent,
   startLoopbackServer,
+  statusErrorName,
 } from "./loopback-server.ts";
 
-export type {
-  LoopbackReply,
-  LoopbackRequest,
-  LoopbackServer,
-  LoopbackStreamReply,
-  LoopbackToolCall,
-} from "./loopback-server.ts";
-
-function statusName(status: number): string {
-  if (status === 401) return "UNAUTHENTICATED";
-  if (status === 403) return "PERMISSION_DENIED";
-  if (status === 429) return "RESOURCE_EXHAUSTED";
-  if (status === 503) return "UNAVAILABLE";
-  if (status >= 500) return "INTERNAL";
-  return "INVALID_ARGUMENT";
-}
-
-function argsValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+const statusNames: StatusErrorNames = {
+  exact: { 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE" },
+  server: "INTERNAL",
+  client: "INVALID_ARGUMENT",
+};
 
 export const googleGenerativeFormat: LoopbackFormat = {
   basePath: "/v1beta",
@@ -50,7 +34,7 @@ export const googleGenerativeFormat: LoopbackFormat = {
       const functionCall = {
         id: call.id ?? `fc_loopback_${i + 1}`,
         name: call.name,
-        args: argsValue(call.argsChunks.join("")),
+        args: parseJsonOrText(call.argsChunks.join("")),
       };
       const signature = call.signature ? { thoughtSignature: call.signature } : {};
       events.push(sseEvent(candidate([{ functionCall, ...signature }])));
@@ -66,7 +50,7 @@ export const googleGenerativeFormat: LoopbackFormat = {
   },
   renderStreamError: (message) => sseEvent({ error: { code: 503, message, status: "UNAVAILABLE" } }),
   renderError(status, message) {
-    return { error: { code: status, message, status: statusName(status) } };
+    return { error: { code: status, message, status: statusErrorName(status, statusNames) } };
   },
 };
 

@@ -5,17 +5,17 @@ import {
   type LoopbackFormat,
   type LoopbackReply,
   type LoopbackServer,
+  type StatusErrorNames,
   sseEvent,
   startLoopbackServer,
+  statusErrorName,
 } from "./loopback-server.ts";
 
-export type {
-  LoopbackReply,
-  LoopbackRequest,
-  LoopbackServer,
-  LoopbackStreamReply,
-  LoopbackToolCall,
-} from "./loopback-server.ts";
+const errorTypes: StatusErrorNames = {
+  exact: { 429: "rate_limit_exceeded" },
+  server: "server_error",
+  client: "invalid_request_error",
+};
 
 function chunk(choices: unknown[], extra: Record<string, unknown> = {}) {
   return {
@@ -64,8 +64,7 @@ export const openaiChatFormat: LoopbackFormat = {
   renderStreamError: (message) =>
     sseEvent({ error: { message, type: "server_error", param: null, code: null } }),
   renderError(status, message) {
-    const type =
-      status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+    const type = statusErrorName(status, errorTypes);
     return { error: { message, type, param: null, code: null } };
   },
 };

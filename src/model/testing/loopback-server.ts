@@ -1,7 +1,8 @@
 // A tiny HTTP server on 127.0.0.1 that plays scripted replies in a provider's streaming format,
 // so provider code is tested against real HTTP, real SSE framing, real sockets being cut.
-// Format files (loopback-openai-server.ts, loopback-anthropic-server.ts) only render events.
-// Reusable by other modules' tests and benches: import the format file, not this one.
+// Format files (loopback-openai-server.ts, loopback-anthropic-server.ts, …) only render events.
+// Reusable by other modules' tests and benches: start a server through its format file; the
+// reply and request types live here.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -70,12 +71,7 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return parseJsonOrText(Buffer.concat(chunks).toString("utf8"));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -147,4 +143,24 @@ export async function startLoopbackServer(
 export function sseEvent(data: unknown, event?: string): string {
   const payload = typeof data === "string" ? data : JSON.stringify(data);
   return `${event ? `event: ${event}\n` : ""}data: ${payload}\n\n`;
+}
+
+/** The parsed value of JSON text, or the text itself when it is not valid JSON. */
+export function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** How a format names the error behind an HTTP status: some exact codes, then a 5xx and a 4xx catch-all. */
+export interface StatusErrorNames {
+  exact: Record<number, string>;
+  server: string;
+  client: string;
+}
+
+export function statusErrorName(status: number, names: StatusErrorNames): string {
+  return names.exact[status] ?? (status >= 500 ? names.server : names.client);
 }

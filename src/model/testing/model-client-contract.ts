@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { estimateCostUsd } from "../price-table.ts";
-import type { ModelClient, ModelRequest, ModelStreamEvent, RetryOptions } from "../types.ts";
+import type { ModelClient, ModelErrorKind, ModelRequest, ModelStreamEvent, RetryOptions } from "../types.ts";
 import type { LoopbackReply, LoopbackServer, LoopbackStreamReply } from "./loopback-server.ts";
 
 export interface ContractTarget {
@@ -144,48 +144,56 @@ export function describeModelClientContract(target: ContractTarget): void {
       assert.equal(events.find((e) => e.type === "retry")?.type, "retry");
     });
 
-    test("a stream cut mid-way is retried and the answer is the complete second attempt", async () => {
-      const cut: LoopbackReply = { ...ok(["partial ", "answer ", "lost"]), cutAfterEvents: 3 };
-      const { events, run, server } = await setup([cut, ok(["whole ", "answer"])]);
-      const result = await run();
-      assert.ok(result.ok, JSON.stringify(result));
-      assert.equal(result.response.text, "whole answer");
-      assert.equal(server.requests.length, 2);
-      const retry = events.find((e) => e.type === "retry");
-      assert.equal(retry?.type === "retry" && retry.kind, "stream-cut");
-    });
-
-    test("an overloaded error inside the stream is retried", async () => {
-      const overloaded: LoopbackReply = { ...ok(["so ", "far"]), errorAfterEvents: 2 };
-      const { events, run, server } = await setup([overloaded, ok(["recovered"])]);
-      const result = await run();
-      assert.ok(result.ok, JSON.stringify(result));
-      assert.equal(result.response.text, "recovered");
-      assert.equal(server.requests.length, 2);
-      const retry = events.find((e) => e.type === "retry");
-      assert.ok(retry?.type === "retry" && retry.kind === "server", JSON.stringify(retry));
-    });
-
-    test("a stream that ends cleanly before its finish event is retried", async () => {
-      const early: LoopbackReply = { ...ok(["half", " of", " it"]), endAfterEvents: 2 };
-      const { events, run, server } = await setup([early, ok(["full"])]);
-      const result = await run();
-      assert.ok(result.ok, JSON.stringify(result));
-      assert.equal(result.response.text, "full");
-      assert.equal(server.requests.length, 2);
-      const retry = events.find((e) => e.type === "retry");
-      assert.equal(retry?.type === "retry" && retry.kind, "stream-cut");
-    });
-
-    test("a stream that stalls is abandoned after the idle timeout and retried", async () => {
-      const stalled: LoopbackReply = { ...ok(["thinking", " about", " it"]), stallAfterEvents: 2 };
-      const { events, run } = await setup([stalled, ok(["awake"])], fastRetry, 300);
-      const result = await run();
-      assert.ok(result.ok, JSON.stringify(result));
-      assert.equal(result.response.text, "awake");
-      const retry = events.find((e) => e.type === "retry");
-      assert.equal(retry?.type === "retry" && retry.kind, "timeout");
-    });
+    // A first attempt that goes wrong mid-stream, a second that succeeds: the answer is the second.
+    const brokenStreams: {
+      name: string;
+      broken: LoopbackReply;
+      retried: LoopbackReply;
+      text: string;
+      kind: ModelErrorKind;
+      timeoutMs?: number;
+    }[] = [
+      {
+        name: "a stream cut mid-way is retried and the answer is the complete second attempt",
+        broken: { ...ok(["partial ", "answer ", "lost"]), cutAfterEvents: 3 },
+        retried: ok(["whole ", "answer"]),
+        text: "whole answer",
+        kind: "stream-cut",
+      },
+      {
+        name: "an overloaded error inside the stream is retried",
+        broken: { ...ok(["so ", "far"]), errorAfterEvents: 2 },
+        retried: ok(["recovered"]),
+        text: "recovered",
+        kind: "server",
+      },
+      {
+        name: "a stream that ends cleanly before its finish event is retried",
+        broken: { ...ok(["half", " of", " it"]), endAfterEvents: 2 },
+        retried: ok(["full"]),
+        text: "full",
+        kind: "stream-cut",
+      },
+      {
+        name: "a stream that stalls is abandoned after the idle timeout and retried",
+        broken: { ...ok(["thinking", " about", " it"]), stallAfterEvents: 2 },
+        retried: ok(["awake"]),
+        text: "awake",
+        kind: "timeout",
+        timeoutMs: 300,
+      },
+    ];
+    for (const { name, broken, retried, text, kind, timeoutMs } of brokenStreams) {
+      test(name, async () => {
+        const { events, run, server } = await setup([broken, retried], fastRetry, timeoutMs);
+        const result = await run();
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal(result.response.text, text);
+        assert.equal(server.requests.length, 2);
+        const retry = events.find((e) => e.type === "retry");
+        assert.equal(retry?.type === "retry" && retry.kind, kind, JSON.stringify(retry));
+      });
+    }
 
     test("a 401 is not retried and says to check the key", async () => {
       const { events, run, server } = await setup([

@@ -6,46 +6,38 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import {
-  byTest,
-  compactRun,
-  createTempProject,
-  failuresOf,
-  runTool,
-  type TempProject,
-} from "./tool-run.test-support.ts";
+import { byTest, compactRun, failuresOf, runTool, useTempProject } from "./tool-run.test-support.ts";
 
-let project: TempProject;
 let target: string;
 let env: Record<string, string>;
 
+const project = useTempProject("cargo", {
+  "Cargo.toml": '[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n',
+  "src/lib.rs": [
+    "pub fn add(a: i32, b: i32) -> i32 { a + b }",
+    "",
+    "#[cfg(test)]",
+    "mod tests {",
+    "    use super::*;",
+    "    #[test]",
+    "    fn adds() { assert_eq!(add(1, 2), 4); }",
+    "    #[test]",
+    "    fn passes() { assert_eq!(add(1, 1), 2); }",
+    "    #[test]",
+    '    fn panics() { panic!("boom at {}", 3); }',
+    "    #[test]",
+    '    fn asserts() { assert!(add(1, 1) == 3, "sum was wrong"); }',
+    "}",
+    "",
+  ].join("\n"),
+});
+
 before(() => {
-  project = createTempProject("cargo", {
-    "Cargo.toml": '[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n',
-    "src/lib.rs": [
-      "pub fn add(a: i32, b: i32) -> i32 { a + b }",
-      "",
-      "#[cfg(test)]",
-      "mod tests {",
-      "    use super::*;",
-      "    #[test]",
-      "    fn adds() { assert_eq!(add(1, 2), 4); }",
-      "    #[test]",
-      "    fn passes() { assert_eq!(add(1, 1), 2); }",
-      "    #[test]",
-      '    fn panics() { panic!("boom at {}", 3); }',
-      "    #[test]",
-      '    fn asserts() { assert!(add(1, 1) == 3, "sum was wrong"); }',
-      "}",
-      "",
-    ].join("\n"),
-  });
   target = mkdtempSync(join(tmpdir(), "closedloop-signals-cargo-target-"));
   env = { CARGO_TARGET_DIR: target, CARGO_NET_OFFLINE: "true", RUST_BACKTRACE: "0" };
 });
 
 after(() => {
-  project.dispose();
   rmSync(target, { recursive: true, force: true });
 });
 

@@ -141,16 +141,13 @@ function createCargoTestParser(context: ParseContext): LineParser {
           details.get(name) ?? { source: "cargo", kind: "test-failure", test: name, message: "test failed" },
         );
       }
-      const testFailures = sink.count((f) => f.kind === "test-failure");
-      return {
-        parser: "cargo",
+      // Without a `test result:` line, the failures kept are the count.
+      return sink.result("cargo", {
         recognized: sawResult || failedNames.length > 0 || compileErrors > 0,
-        findings: sink.findings,
-        dropped: sink.dropped,
-        failed: sawResult ? failed : testFailures,
+        failed: sawResult ? failed : undefined,
         passed,
         errors: compileErrors,
-      };
+      });
     },
   };
 }

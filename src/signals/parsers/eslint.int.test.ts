@@ -1,22 +1,16 @@
 // ESLint 9 (flat config): the stylish formatter compared with `-f json` on the same files.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { bin, compactRun, createTempProject, runTool, type TempProject } from "./tool-run.test-support.ts";
+import { test } from "node:test";
+import { bin, compactRun, runTool, useTempProject } from "./tool-run.test-support.ts";
 
-let project: TempProject;
-
-before(() => {
-  project = createTempProject("eslint", {
-    "package.json": '{"type":"module"}\n',
-    "eslint.config.js":
-      'export default [{ rules: { "no-unused-vars": "error", "no-undef": "error", eqeqeq: "warn" } }];\n',
-    "src/a.js": "const unused = 1;\nfoo();\nexport const same = (a, b) => a == b;\n",
-    "src/b.js": "export const ok = 1;\nbar(ok);\nconst alsoUnused = 2;\n",
-    "src/syntax.js": "export const = 3;\n",
-  });
+const project = useTempProject("eslint", {
+  "package.json": '{"type":"module"}\n',
+  "eslint.config.js":
+    'export default [{ rules: { "no-unused-vars": "error", "no-undef": "error", eqeqeq: "warn" } }];\n',
+  "src/a.js": "const unused = 1;\nfoo();\nexport const same = (a, b) => a == b;\n",
+  "src/b.js": "export const ok = 1;\nbar(ok);\nconst alsoUnused = 2;\n",
+  "src/syntax.js": "export const = 3;\n",
 });
-
-after(() => project.dispose());
 
 interface EslintFile {
   filePath: string;

@@ -1,21 +1,15 @@
 // The fallback parser on real output from tools without a parser of their own: gcc, an
 // uncaught Node.js exception, a Python traceback.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { compactRun, createTempProject, runTool, type TempProject } from "./tool-run.test-support.ts";
+import { test } from "node:test";
+import { compactRun, runTool, useTempProject } from "./tool-run.test-support.ts";
 
-let project: TempProject;
-
-before(() => {
-  project = createTempProject("generic", {
-    "src/main.c": "int main(void) {\n  int x = 1;\n  return x + y + z;\n}\n",
-    "src/app.mjs": "import { load } from './load.mjs';\nload('config.json');\n",
-    "src/load.mjs": "export function load(name) {\n  throw new SyntaxError('bad config in ' + name);\n}\n",
-    "tool.py": "def parse(s):\n    return int(s)\n\nparse('x')\n",
-  });
+const project = useTempProject("generic", {
+  "src/main.c": "int main(void) {\n  int x = 1;\n  return x + y + z;\n}\n",
+  "src/app.mjs": "import { load } from './load.mjs';\nload('config.json');\n",
+  "src/load.mjs": "export function load(name) {\n  throw new SyntaxError('bad config in ' + name);\n}\n",
+  "tool.py": "def parse(s):\n    return int(s)\n\nparse('x')\n",
 });
-
-after(() => project.dispose());
 
 test("gcc's errors are read as compile errors with file, line and column", async () => {
   const run = await runTool("gcc", ["-c", "src/main.c", "-o", "/dev/null"], { cwd: project.dir });

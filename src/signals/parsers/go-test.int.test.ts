@@ -8,44 +8,43 @@ import { after, before, test } from "node:test";
 import {
   byTest,
   compactRun,
-  createTempProject,
   type ExpectedFailure,
   failuresOf,
   runTool,
-  type TempProject,
+  useTempProject,
 } from "./tool-run.test-support.ts";
 
-let project: TempProject;
 let goHome: string;
 let env: Record<string, string>;
 
+const project = useTempProject("go", {
+  "go.mod": "module example.com/calc\n\ngo 1.19\n",
+  "calc.go":
+    'package calc\n\nfunc Add(a, b int) int { return a + b }\n\nfunc Lookup(m map[string]int) { m["x"] = 1 }\n',
+  "calc_test.go": [
+    "package calc",
+    "",
+    'import "testing"',
+    "",
+    "func TestAdd(t *testing.T) {",
+    "\tif got := Add(1, 2); got != 4 {",
+    '\t\tt.Errorf("Add(1, 2) = %d, want 4", got)',
+    "\t}",
+    "}",
+    "",
+    "func TestOK(t *testing.T) {}",
+    "",
+    "func TestTable(t *testing.T) {",
+    '\tt.Run("neg", func(t *testing.T) { t.Fatalf("negative broke") })',
+    '\tt.Run("pos", func(t *testing.T) {})',
+    "}",
+    "",
+    "func TestPanic(t *testing.T) { Lookup(nil) }",
+    "",
+  ].join("\n"),
+});
+
 before(() => {
-  project = createTempProject("go", {
-    "go.mod": "module example.com/calc\n\ngo 1.19\n",
-    "calc.go":
-      'package calc\n\nfunc Add(a, b int) int { return a + b }\n\nfunc Lookup(m map[string]int) { m["x"] = 1 }\n',
-    "calc_test.go": [
-      "package calc",
-      "",
-      'import "testing"',
-      "",
-      "func TestAdd(t *testing.T) {",
-      "\tif got := Add(1, 2); got != 4 {",
-      '\t\tt.Errorf("Add(1, 2) = %d, want 4", got)',
-      "\t}",
-      "}",
-      "",
-      "func TestOK(t *testing.T) {}",
-      "",
-      "func TestTable(t *testing.T) {",
-      '\tt.Run("neg", func(t *testing.T) { t.Fatalf("negative broke") })',
-      '\tt.Run("pos", func(t *testing.T) {})',
-      "}",
-      "",
-      "func TestPanic(t *testing.T) { Lookup(nil) }",
-      "",
-    ].join("\n"),
-  });
   goHome = mkdtempSync(join(tmpdir(), "closedloop-signals-gohome-"));
   env = {
     GOFLAGS: "-mod=mod",
@@ -57,7 +56,6 @@ before(() => {
 });
 
 after(() => {
-  project.dispose();
   rmSync(goHome, { recursive: true, force: true });
 });
 

@@ -153,16 +153,12 @@ function createGoTestParser(context: ParseContext): LineParser {
           excerpt: s.extra.length > 0 ? s.extra.join("\n") : undefined,
         });
       }
-      const failed = sink.count((f) => f.kind === "test-failure");
-      return {
-        parser: "go",
+      // go prints no failure total; the leaf failures kept are the count.
+      return sink.result("go", {
         recognized: recognized || compileErrors > 0,
-        findings: sink.findings,
-        dropped: sink.dropped,
-        failed,
         passed,
         errors: compileErrors,
-      };
+      });
     },
   };
 }

@@ -2,15 +2,16 @@
 // matcher message, a code frame and a stack. "Test suite failed to run" (a syntax or import
 // error) becomes a runtime error for that file. The end-of-run recap repeats failures; the
 // sink drops the repeats.
-import { firstRepoFrame, isStackFrame, normalizePath } from "../stack-frames.ts";
+import { isStackFrame, normalizePath } from "../stack-frames.ts";
 import {
   FindingSink,
-  firstMessage,
   LineBlock,
   type LineParser,
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  readFailedPassed,
+  readFailureBlock,
 } from "./output-parser.ts";
 
 const fileHeader = /^\s*(FAIL|PASS)\s+(\S+)(?:\s+\([\d.]+ m?s\))?\s*$/;
@@ -37,15 +38,16 @@ function createJestParser(context: ParseContext): LineParser {
     if (!pending) return;
     const { title, block } = pending;
     pending = undefined;
-    const lines = block.lines;
-    const end = lines.findIndex((l) => codeFrame.test(l) || isStackFrame(l));
-    const messageLines = (end >= 0 ? lines.slice(0, end) : lines).filter((l) => l.trim() !== "");
-    const frame = firstRepoFrame(lines, context.cwd);
+    const {
+      messageLines,
+      message: matcher,
+      rest,
+      frame,
+    } = readFailureBlock(block.lines, (l) => codeFrame.test(l) || isStackFrame(l), context.cwd);
     const suiteError = title === "Test suite failed to run";
     if (suiteError) suiteErrors++;
     // A suite that fails to run points at its own file when the stack has no user frame.
     const location = frame ?? (file ? { file: normalizePath(file, context.cwd) } : undefined);
-    const { message: matcher, rest } = firstMessage(messageLines);
     // `expect(received).toBe(expected)` alone says nothing; the values are on the next lines.
     const expected = messageLines.map((l) => /^\s*Expected: (.*)$/.exec(l)?.[1]).find((v) => v !== undefined);
     const received = messageLines.map((l) => /^\s*Received: (.*)$/.exec(l)?.[1]).find((v) => v !== undefined);
@@ -86,8 +88,7 @@ function createJestParser(context: ParseContext): LineParser {
       if (t) {
         flush();
         recognized = true;
-        failed = Number(/(\d+) failed/.exec(t[1]!)?.[1] ?? 0);
-        passed = Number(/(\d+) passed/.exec(t[1]!)?.[1] ?? 0);
+        ({ failed, passed } = readFailedPassed(t[1]!));
         return;
       }
       if (/^Test Suites:|^Summary of all failing tests/.test(line)) {
@@ -98,16 +99,7 @@ function createJestParser(context: ParseContext): LineParser {
     },
     finish() {
       flush();
-      const testFailures = sink.count((f) => f.kind === "test-failure");
-      return {
-        parser: "jest",
-        recognized,
-        findings: sink.findings,
-        dropped: sink.dropped,
-        failed: failed ?? testFailures,
-        passed: passed ?? 0,
-        errors: suiteErrors,
-      };
+      return sink.result("jest", { recognized, failed, passed, errors: suiteErrors });
     },
   };
 }

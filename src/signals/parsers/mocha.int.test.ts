@@ -1,39 +1,34 @@
 // Mocha's spec reporter compared with its JSON reporter. Mocha takes one reporter per run, so
 // the same (deterministic) suite runs twice.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
+  assertThrowFromSourceLocated,
   bin,
   byTest,
   compactRun,
-  createTempProject,
   failuresOf,
   firstUserFrame,
   runTool,
-  type TempProject,
+  sumModuleCommonJs,
+  useTempProject,
 } from "./tool-run.test-support.ts";
 
-let project: TempProject;
-
-before(() => {
-  project = createTempProject("mocha", {
-    "src/sum.js":
-      "exports.sum = (a, b) => a + b;\nexports.parse = (s) => {\n  if (!s) throw new TypeError('empty input');\n  return Number(s);\n};\n",
-    "test/sum.spec.js": [
-      'const assert = require("node:assert");',
-      'const { sum, parse } = require("../src/sum");',
-      'describe("sum", () => {',
-      '  it("adds", () => { assert.strictEqual(sum(1, 2), 4); });',
-      '  it("passes", () => { assert.strictEqual(sum(1, 1), 2); });',
-      '  describe("parse", () => { it("rejects empty", () => { parse(""); }); });',
-      "});",
-      'it("objects", () => { assert.deepStrictEqual({ a: 1 }, { a: 2 }); });',
-      "",
-    ].join("\n"),
-  });
+// The shared sum suite, with node:assert in place of expect.
+const project = useTempProject("mocha", {
+  "src/sum.js": sumModuleCommonJs,
+  "test/sum.spec.js": [
+    'const assert = require("node:assert");',
+    'const { sum, parse } = require("../src/sum");',
+    'describe("sum", () => {',
+    '  it("adds", () => { assert.strictEqual(sum(1, 2), 4); });',
+    '  it("passes", () => { assert.strictEqual(sum(1, 1), 2); });',
+    '  describe("parse", () => { it("rejects empty", () => { parse(""); }); });',
+    "});",
+    'it("objects", () => { assert.deepStrictEqual({ a: 1 }, { a: 2 }); });',
+    "",
+  ].join("\n"),
 });
-
-after(() => project.dispose());
 
 interface MochaReport {
   stats: { passes: number; failures: number };
@@ -56,7 +51,5 @@ test("mocha's failures match its JSON report", async () => {
   assert.deepEqual(actual.sort(byTest), expected);
   assert.equal(feedback.summary.failed, report.stats.failures);
   assert.equal(feedback.summary.passed, report.stats.passes);
-  const empty = feedback.findings.find((f) => f.test === "sum > parse > rejects empty");
-  assert.equal(empty?.file, "src/sum.js");
-  assert.equal(empty?.message, "TypeError: empty input");
+  assertThrowFromSourceLocated(feedback.findings, "src/sum.js");
 });

@@ -1,15 +1,15 @@
 // Mocha's default `spec` reporter: after `N passing` / `N failing`, one numbered block per
 // failure whose title spans several lines (suite, nested suites, test, ending in `:`),
 // followed by the error and its stack. The numbered lines in the live tree are skipped.
-import { firstRepoFrame, isStackFrame } from "../stack-frames.ts";
+import { isStackFrame } from "../stack-frames.ts";
 import {
   FindingSink,
-  firstMessage,
   LineBlock,
   type LineParser,
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  readFailureBlock,
 } from "./output-parser.ts";
 
 const numbered = /^\s{2}(\d+)\) (.+)$/;
@@ -33,11 +33,7 @@ function createMochaParser(context: ParseContext): LineParser {
     if (!pending) return;
     const { title, block } = pending;
     pending = undefined;
-    const lines = block.lines;
-    const end = lines.findIndex((l) => isStackFrame(l));
-    const messageLines = (end >= 0 ? lines.slice(0, end) : lines).filter((l) => l.trim() !== "");
-    const frame = firstRepoFrame(lines, context.cwd);
-    const { message, rest } = firstMessage(messageLines);
+    const { message, rest, frame } = readFailureBlock(block.lines, isStackFrame, context.cwd);
     sink.add({
       source: "mocha",
       kind: "test-failure",
@@ -82,15 +78,13 @@ function createMochaParser(context: ParseContext): LineParser {
     },
     finish() {
       flush();
-      return {
-        parser: "mocha",
+      // Every mocha finding is a test failure, so the sink's default count is all of them.
+      return sink.result("mocha", {
         recognized: passed !== undefined || failed !== undefined,
-        findings: sink.findings,
-        dropped: sink.dropped,
-        failed: failed ?? sink.findings.length,
-        passed: passed ?? 0,
+        failed,
+        passed,
         errors: 0,
-      };
+      });
     },
   };
 }

@@ -1,15 +1,18 @@
 // node:test's `spec` reporter: a tree of `▶ suite` / `✔ test (1ms)` / `✖ test (1ms)` lines,
 // each failure followed by its indented error and stack. The tree is read once; the
 // "failing tests:" recap at the end repeats the same failures and is skipped.
-import { firstRepoFrame, isStackFrame } from "../stack-frames.ts";
+import { isStackFrame } from "../stack-frames.ts";
 import {
   FindingSink,
-  firstMessage,
+  type IndentedFailure,
+  isIndentedUnder,
   LineBlock,
   type LineParser,
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  readCountLine,
+  readFailureBlock,
 } from "./output-parser.ts";
 
 const suiteStart = /^(\s*)▶ (.+?)$/;
@@ -22,17 +25,11 @@ export const nodeTestSpecParser: OutputParser = {
   create: (context) => createNodeTestSpecParser(context),
 };
 
-interface Pending {
-  name: string;
-  indent: number;
-  block: LineBlock;
-}
-
 function createNodeTestSpecParser(context: ParseContext): LineParser {
   const sink = new FindingSink(context.maxFindings);
   const suites: { name: string; indent: number }[] = [];
   const counts = new Map<string, number>();
-  let pending: Pending | undefined;
+  let pending: IndentedFailure | undefined;
   let inRecap = false;
   let failures = 0;
 
@@ -45,12 +42,7 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
       return;
     }
     failures++;
-    const stackStart = lines.findIndex((l) => isStackFrame(l));
-    const messageLines = (stackStart >= 0 ? lines.slice(0, stackStart) : lines).filter(
-      (l) => l.trim() !== "",
-    );
-    const { message, rest } = firstMessage(messageLines, "test failed");
-    const frame = firstRepoFrame(lines, context.cwd);
+    const { message, rest, frame } = readFailureBlock(lines, isStackFrame, context.cwd, "test failed");
     sink.add({
       source: "node-test",
       kind: "test-failure",
@@ -67,8 +59,7 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
   return {
     push(line) {
       if (inRecap) {
-        const c = counter.exec(line);
-        if (c) counts.set(c[1]!, Number(c[2]));
+        readCountLine(counter, line, counts);
         return;
       }
       if (line === "✖ failing tests:") {
@@ -76,10 +67,8 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
         inRecap = true;
         return;
       }
-      const c = counter.exec(line);
-      if (c) {
+      if (readCountLine(counter, line, counts)) {
         flush();
-        counts.set(c[1]!, Number(c[2]));
         return;
       }
       const s = suiteStart.exec(line);
@@ -108,23 +97,18 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
         return;
       }
       if (pending) {
-        if (line.trim() === "" || line.length - line.trimStart().length > pending.indent)
-          pending.block.push(line);
+        if (isIndentedUnder(line, pending.indent)) pending.block.push(line);
         else flush();
       }
     },
     finish() {
       flush();
-      const failed = counts.get("fail") ?? failures;
-      return {
-        parser: "node-test",
+      return sink.result("node-test", {
         recognized: counts.size > 0 || sink.findings.length > 0,
-        findings: sink.findings,
-        dropped: sink.dropped,
-        failed,
-        passed: counts.get("pass") ?? 0,
+        failed: counts.get("fail") ?? failures,
+        passed: counts.get("pass"),
         errors: 0,
-      };
+      });
     },
   };
 }

@@ -6,11 +6,14 @@ import { firstRepoFrame, normalizePath } from "../stack-frames.ts";
 import {
   FindingSink,
   firstMessage,
+  type IndentedFailure,
+  isIndentedUnder,
   LineBlock,
   type LineParser,
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  readCountLine,
 } from "./output-parser.ts";
 
 const subtest = /^(\s*)# Subtest: (.+)$/;
@@ -23,17 +26,11 @@ export const nodeTestTapParser: OutputParser = {
   create: (context) => createTapParser(context),
 };
 
-interface Pending {
-  name: string;
-  indent: number;
-  block: LineBlock;
-}
-
 function createTapParser(context: ParseContext): LineParser {
   const sink = new FindingSink(context.maxFindings);
   const names: string[] = [];
   const counts = new Map<string, number>();
-  let pending: Pending | undefined;
+  let pending: IndentedFailure | undefined;
   let sawVersion = false;
   let failures = 0;
 
@@ -74,10 +71,8 @@ function createTapParser(context: ParseContext): LineParser {
         sawVersion = true;
         return;
       }
-      const c = counter.exec(line);
-      if (c) {
+      if (readCountLine(counter, line, counts)) {
         flush();
-        counts.set(c[1]!, Number(c[2]));
         return;
       }
       const s = subtest.exec(line);
@@ -101,22 +96,18 @@ function createTapParser(context: ParseContext): LineParser {
         return;
       }
       if (pending) {
-        if (line.length - line.trimStart().length > pending.indent || line.trim() === "")
-          pending.block.push(line);
+        if (isIndentedUnder(line, pending.indent)) pending.block.push(line);
         else flush();
       }
     },
     finish() {
       flush();
-      return {
-        parser: "node-test",
+      return sink.result("node-test", {
         recognized: (sawVersion && (counts.size > 0 || failures > 0)) || counts.has("fail"),
-        findings: sink.findings,
-        dropped: sink.dropped,
         failed: counts.get("fail") ?? failures,
-        passed: counts.get("pass") ?? 0,
+        passed: counts.get("pass"),
         errors: 0,
-      };
+      });
     },
   };
 }

@@ -2,46 +2,39 @@
 // the same run wrote.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { parseJUnitXml } from "./junit-xml.ts";
 import {
   byTest,
   compactRun,
-  createTempProject,
   type ExpectedFailure,
   failuresOf,
   firstUserFrame,
   junitFailures,
   runTool,
-  type TempProject,
+  useTempProject,
 } from "./tool-run.test-support.ts";
 
-let project: TempProject;
-
-before(() => {
-  project = createTempProject("node-test", {
-    "package.json": '{"type":"module"}\n',
-    "src/math.js":
-      "export const add = (a, b) => a + b;\nexport function check(v) {\n  if (v < 0) throw new RangeError('negative: ' + v);\n  return v;\n}\n",
-    "test/math.test.js": [
-      'import assert from "node:assert/strict";',
-      'import { describe, test } from "node:test";',
-      'import { add, check } from "../src/math.js";',
-      'describe("math", () => {',
-      '  test("adds", () => { assert.equal(add(1, 2), 4); });',
-      '  test("passes", () => { assert.equal(add(1, 1), 2); });',
-      '  describe("nested", () => {',
-      '    test("throws from src", () => { check(-1); });',
-      "  });",
-      "});",
-      'test("deep objects", () => { assert.deepEqual({ a: [1, 2] }, { a: [1, 3] }); });',
-      'test("skipped", { skip: true }, () => {});',
-      "",
-    ].join("\n"),
-  });
+const project = useTempProject("node-test", {
+  "package.json": '{"type":"module"}\n',
+  "src/math.js":
+    "export const add = (a, b) => a + b;\nexport function check(v) {\n  if (v < 0) throw new RangeError('negative: ' + v);\n  return v;\n}\n",
+  "test/math.test.js": [
+    'import assert from "node:assert/strict";',
+    'import { describe, test } from "node:test";',
+    'import { add, check } from "../src/math.js";',
+    'describe("math", () => {',
+    '  test("adds", () => { assert.equal(add(1, 2), 4); });',
+    '  test("passes", () => { assert.equal(add(1, 1), 2); });',
+    '  describe("nested", () => {',
+    '    test("throws from src", () => { check(-1); });',
+    "  });",
+    "});",
+    'test("deep objects", () => { assert.deepEqual({ a: [1, 2] }, { a: [1, 3] }); });',
+    'test("skipped", { skip: true }, () => {});',
+    "",
+  ].join("\n"),
 });
-
-after(() => project.dispose());
 
 async function runWith(reporter: "spec" | "tap") {
   const run = await runTool(

@@ -1,6 +1,8 @@
 // The contract every parser implements. Parsers read output one line at a time, so the
 // compactor can push a stream of any size through them; each keeps a bounded number of
-// findings (the rest is counted) and says whether it recognized anything at all.
+// findings (the rest is counted) and says whether it recognized anything at all. Below the
+// contract: the readers several parsers share (excerpts, failure blocks, totals lines).
+import { firstRepoFrame, type SourceLocation } from "../stack-frames.ts";
 import type { Finding } from "../types.ts";
 
 export type ParserName =
@@ -74,6 +76,22 @@ export class FindingSink {
   count(predicate: (finding: Finding) => boolean): number {
     return this.findings.filter(predicate).length;
   }
+
+  /** The parse result over what was kept; without a totals line, `failed` is the test failures kept. */
+  result(
+    parser: ParserName,
+    totals: { recognized: boolean; failed?: number; passed?: number; errors: number },
+  ): ParseResult {
+    return {
+      parser,
+      recognized: totals.recognized,
+      findings: this.findings,
+      dropped: this.dropped,
+      failed: totals.failed ?? this.count((f) => f.kind === "test-failure"),
+      passed: totals.passed ?? 0,
+      errors: totals.errors,
+    };
+  }
 }
 
 /**
@@ -145,6 +163,62 @@ export class LineBlock {
   push(line: string): void {
     if (this.lines.length < this.max) this.lines.push(line);
   }
+}
+
+/** A failure opened by an indented header line; its body is what is indented deeper. */
+export interface IndentedFailure {
+  name: string;
+  indent: number;
+  block: LineBlock;
+}
+
+/**
+ * True while `line` still belongs to a block opened at `indent` (node:test's spec and TAP
+ * reporters indent a failure's body under its `✖` / `not ok` line): blank, or indented deeper.
+ */
+export function isIndentedUnder(line: string, indent: number): boolean {
+  return line.trim() === "" || line.length - line.trimStart().length > indent;
+}
+
+/** What one failure block of a JavaScript runner says, read the same way for every runner. */
+export interface FailureBlock {
+  /** The non-blank lines before the stack or code frame. */
+  messageLines: string[];
+  message: string;
+  /** The message lines after those the message took, the excerpt's source. */
+  rest: string[];
+  /** The first stack frame inside the repo, anywhere in the block. */
+  frame: SourceLocation | undefined;
+}
+
+/** Reads a failure block whose message ends at the first line `isMessageEnd` accepts. */
+export function readFailureBlock(
+  lines: string[],
+  isMessageEnd: (line: string) => boolean,
+  cwd: string | undefined,
+  fallback?: string,
+): FailureBlock {
+  const end = lines.findIndex((l) => isMessageEnd(l));
+  const messageLines = (end >= 0 ? lines.slice(0, end) : lines).filter((l) => l.trim() !== "");
+  return { messageLines, ...firstMessage(messageLines, fallback), frame: firstRepoFrame(lines, cwd) };
+}
+
+/**
+ * Records a `<name> <count>` totals line (node:test's `ℹ pass 3`, TAP's `# pass 3`) matched
+ * by `pattern` as name and count; true when `line` was one.
+ */
+export function readCountLine(pattern: RegExp, line: string, counts: Map<string, number>): boolean {
+  const m = pattern.exec(line);
+  if (m) counts.set(m[1]!, Number(m[2]));
+  return m !== null;
+}
+
+/** `3 failed` and `5 passed` from a runner's totals line (jest, vitest); a missing word counts 0. */
+export function readFailedPassed(text: string): { failed: number; passed: number } {
+  return {
+    failed: Number(/(\d+) failed/.exec(text)?.[1] ?? 0),
+    passed: Number(/(\d+) passed/.exec(text)?.[1] ?? 0),
+  };
 }
 
 /**

@@ -1,50 +1,37 @@
 // pytest's terminal report compared with the JUnit XML the same run wrote (--junitxml).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { parseJUnitXml } from "./junit-xml.ts";
-import {
-  compactRun,
-  createTempProject,
-  failuresOf,
-  junitFailures,
-  runTool,
-  type TempProject,
-} from "./tool-run.test-support.ts";
+import { compactRun, failuresOf, junitFailures, runTool, useTempProject } from "./tool-run.test-support.ts";
 
 // Third-party plugins (hypothesis, benchmark …) only slow the start-up down here.
 const env = { PYTEST_DISABLE_PLUGIN_AUTOLOAD: "1" };
 
-let project: TempProject;
-
-before(() => {
-  project = createTempProject("pytest", {
-    "calc.py":
-      "def add(a, b):\n    return a + b\n\ndef parse(s):\n    if not s:\n        raise ValueError('empty input')\n    return int(s)\n",
-    "tests/test_calc.py": [
-      "import pytest",
-      "from calc import add, parse",
-      "",
-      "def test_adds():",
-      "    assert add(1, 2) == 4",
-      "",
-      "def test_passes():",
-      "    assert add(1, 1) == 2",
-      "",
-      "class TestParse:",
-      "    def test_rejects_empty(self):",
-      "        parse('')",
-      "",
-      '@pytest.mark.parametrize("x", [1, 2])',
-      "def test_param(x):",
-      "    assert x == 1",
-      "",
-    ].join("\n"),
-    "tests/conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n",
-  });
+const project = useTempProject("pytest", {
+  "calc.py":
+    "def add(a, b):\n    return a + b\n\ndef parse(s):\n    if not s:\n        raise ValueError('empty input')\n    return int(s)\n",
+  "tests/test_calc.py": [
+    "import pytest",
+    "from calc import add, parse",
+    "",
+    "def test_adds():",
+    "    assert add(1, 2) == 4",
+    "",
+    "def test_passes():",
+    "    assert add(1, 1) == 2",
+    "",
+    "class TestParse:",
+    "    def test_rejects_empty(self):",
+    "        parse('')",
+    "",
+    '@pytest.mark.parametrize("x", [1, 2])',
+    "def test_param(x):",
+    "    assert x == 1",
+    "",
+  ].join("\n"),
+  "tests/conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n",
 });
-
-after(() => project.dispose());
 
 test("pytest's failures match its JUnit XML report of the same run", async () => {
   const run = await runTool(

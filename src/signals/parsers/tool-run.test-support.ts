@@ -1,10 +1,13 @@
 // Shared by the parsers' integration tests: write a small failing project to a temp dir,
 // run the real tool on it, and read the tool's own machine-readable report as the truth the
-// parser is compared against. Nothing here parses human-readable output.
+// parser is compared against; plus the small `sum` suite the jest, vitest and mocha tests
+// share. Nothing here parses human-readable output.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { compactOutput } from "../index.ts";
 import type { CompactFeedback, Finding } from "../types.ts";
 
@@ -28,6 +31,26 @@ export function createTempProject(prefix: string, files: Record<string, string>)
     dir,
     path: (relative) => join(dir, relative),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A temp project made before this test file's tests run and removed after them. */
+export function useTempProject(prefix: string, files: Record<string, string>): TempProject {
+  let project: TempProject | undefined;
+  before(() => {
+    project = createTempProject(prefix, files);
+  });
+  after(() => project?.dispose());
+  const current = () => {
+    if (!project) throw new Error(`the ${prefix} project exists only while this file's tests run`);
+    return project;
+  };
+  return {
+    get dir() {
+      return current().dir;
+    },
+    path: (relative) => current().path(relative),
+    dispose: () => current().dispose(),
   };
 }
 
@@ -89,6 +112,62 @@ export function failuresOf(findings: Finding[]): ExpectedFailure[] {
 
 export function byTest(a: ExpectedFailure, b: ExpectedFailure): number {
   return a.test < b.test ? -1 : a.test > b.test ? 1 : 0;
+}
+
+/** Jest's `--json` report; vitest's json reporter writes the same shape. */
+interface JestJsonReport {
+  numFailedTests: number;
+  numPassedTests: number;
+  testResults: {
+    assertionResults: {
+      ancestorTitles: string[];
+      title: string;
+      status: string;
+      failureMessages: string[];
+    }[];
+  }[];
+}
+
+/** The failed tests of a jest-format JSON report, located by their first user frame, and its totals. */
+export function readJestJsonReport(
+  path: string,
+  cwd: string,
+): { expected: ExpectedFailure[]; failed: number; passed: number } {
+  const report = JSON.parse(readFileSync(path, "utf8")) as JestJsonReport;
+  const expected = report.testResults
+    .flatMap((file) => file.assertionResults)
+    .filter((a) => a.status === "failed")
+    .map((a) => ({
+      test: [...a.ancestorTitles, a.title].join(" > "),
+      ...firstUserFrame(a.failureMessages[0] ?? "", cwd),
+    }))
+    .sort(byTest);
+  return { expected, failed: report.numFailedTests, passed: report.numPassedTests };
+}
+
+/**
+ * The suite the jest, vitest and mocha tests share, as jest and vitest write it: one wrong
+ * sum, one pass, one TypeError thrown from src/, one object diff.
+ */
+export const sumSuiteWithExpect = [
+  'describe("sum", () => {',
+  '  test("adds", () => { expect(sum(1, 2)).toBe(4); });',
+  '  test("passes", () => { expect(sum(1, 1)).toBe(2); });',
+  '  describe("parse", () => { it("rejects empty", () => { parse(""); }); });',
+  "});",
+  'test("objects", () => { expect({ a: 1 }).toEqual({ a: 2 }); });',
+  "",
+];
+
+/** The CommonJS `src/sum.js` that suite tests (jest and mocha). */
+export const sumModuleCommonJs =
+  "exports.sum = (a, b) => a + b;\nexports.parse = (s) => {\n  if (!s) throw new TypeError('empty input');\n  return Number(s);\n};\n";
+
+/** The TypeError from src/ is reported at its source, with its message. */
+export function assertThrowFromSourceLocated(findings: Finding[], file: string): void {
+  const empty = findings.find((f) => f.test === "sum > parse > rejects empty");
+  assert.equal(empty?.file, file);
+  assert.equal(empty?.message, "TypeError: empty input");
 }
 
 /** First `path:line:col` frame of a JavaScript stack that is not a dependency or the runtime. */

@@ -1,22 +1,16 @@
 // tsc's --pretty output (code frames, colours) compared with its plain one-line-per-error
 // form, which is tsc's own machine-readable output.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { bin, compactRun, createTempProject, runTool, type TempProject } from "./tool-run.test-support.ts";
+import { test } from "node:test";
+import { bin, compactRun, runTool, useTempProject } from "./tool-run.test-support.ts";
 
-let project: TempProject;
-
-before(() => {
-  project = createTempProject("tsc", {
-    "tsconfig.json":
-      '{"compilerOptions":{"strict":true,"noEmit":true,"target":"ES2022","module":"NodeNext","types":[]},"include":["src"]}\n',
-    "src/a.ts": 'export const x: number = "s";\nexport function f(a: string) {\n  return a.foo;\n}\nf(1);\n',
-    "src/b.ts":
-      'import { missing } from "./a.js";\nexport const y = missing + undeclared;\nexport const z: { a: number } = { a: 1, b: 2 };\n',
-  });
+const project = useTempProject("tsc", {
+  "tsconfig.json":
+    '{"compilerOptions":{"strict":true,"noEmit":true,"target":"ES2022","module":"NodeNext","types":[]},"include":["src"]}\n',
+  "src/a.ts": 'export const x: number = "s";\nexport function f(a: string) {\n  return a.foo;\n}\nf(1);\n',
+  "src/b.ts":
+    'import { missing } from "./a.js";\nexport const y = missing + undeclared;\nexport const z: { a: number } = { a: 1, b: 2 };\n',
 });
-
-after(() => project.dispose());
 
 function plainErrors(output: string) {
   return [...output.matchAll(/^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/gm)]

@@ -2,15 +2,16 @@
 // failure — ` FAIL  file > suite > test` (several headers may share one error), the error
 // line, a diff, then ` ❯ file:line:col` and a code frame. ` FAIL  file [ file ]` is a file
 // that failed to load.
-import { firstRepoFrame, normalizePath } from "../stack-frames.ts";
+import { normalizePath } from "../stack-frames.ts";
 import {
   FindingSink,
-  firstMessage,
   LineBlock,
   type LineParser,
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  readFailedPassed,
+  readFailureBlock,
 } from "./output-parser.ts";
 
 const failHeader = /^\s*FAIL\s+(\S+?) > (.+)$/;
@@ -36,11 +37,11 @@ function createVitestParser(context: ParseContext): LineParser {
 
   const flush = () => {
     if (headers.length === 0) return;
-    const lines = block.lines;
-    const end = lines.findIndex((l) => /^\s*❯ /.test(l) || codeFrame.test(l));
-    const messageLines = (end >= 0 ? lines.slice(0, end) : lines).filter((l) => l.trim() !== "");
-    const frame = firstRepoFrame(lines, context.cwd);
-    const { message, rest } = firstMessage(messageLines);
+    const { message, rest, frame } = readFailureBlock(
+      block.lines,
+      (l) => /^\s*❯ /.test(l) || codeFrame.test(l),
+      context.cwd,
+    );
     for (const header of headers) {
       if (!header.test) fileErrors++;
       sink.add({
@@ -74,8 +75,7 @@ function createVitestParser(context: ParseContext): LineParser {
       if (t) {
         flush();
         recognized = true;
-        failed = Number(/(\d+) failed/.exec(t[1]!)?.[1] ?? 0);
-        passed = Number(/(\d+) passed/.exec(t[1]!)?.[1] ?? 0);
+        ({ failed, passed } = readFailedPassed(t[1]!));
         return;
       }
       if (separator.test(line) || /^\s*Test Files\s/.test(line)) {
@@ -86,16 +86,7 @@ function createVitestParser(context: ParseContext): LineParser {
     },
     finish() {
       flush();
-      const testFailures = sink.count((f) => f.kind === "test-failure");
-      return {
-        parser: "vitest",
-        recognized,
-        findings: sink.findings,
-        dropped: sink.dropped,
-        failed: failed ?? testFailures,
-        passed: passed ?? 0,
-        errors: fileErrors,
-      };
+      return sink.result("vitest", { recognized, failed, passed, errors: fileErrors });
     },
   };
 }
