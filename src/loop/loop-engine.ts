@@ -4,7 +4,7 @@
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
 import type { ModelClient, ModelResponse, ToolCall } from "../model/index.ts";
 import { estimateTokens } from "../signals/index.ts";
-import { runToolCall, type Tool, type ToolContext } from "../tools/index.ts";
+import { runToolCall, type Tool, type ToolContext, toolDefinitions } from "../tools/index.ts";
 import { filterProtectedPatch, type VerifyResult } from "../verify/index.ts";
 import { CheckpointBook } from "./checkpoint-book.ts";
 import { ConversationContext } from "./conversation-context.ts";
@@ -110,7 +110,12 @@ class ClosedLoop {
     const window = o.model.info.contextWindow;
     this.maxOutputTokens = o.maxOutputTokens ?? Math.min(8192, Math.floor(window / 4));
     this.context = new ConversationContext(o.systemPrompt, {
-      budgetTokens: o.contextBudgetTokens ?? Math.floor(window * 0.6) - this.maxOutputTokens,
+      // The tool schemas travel with every request, so they come out of the same window.
+      budgetTokens:
+        o.contextBudgetTokens ??
+        Math.floor(window * 0.6) -
+          this.maxOutputTokens -
+          estimateTokens(JSON.stringify(toolDefinitions(o.tools))),
       keepRecentSteps: o.keepRecentSteps ?? 6,
     });
     this.budget = new RunBudget(o.config.budgets, o.resume?.totals);
