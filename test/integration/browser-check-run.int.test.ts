@@ -77,6 +77,8 @@ http.createServer((req, res) => {
   const events = readFileSync(join(runs, runId, "events.jsonl"), "utf8");
   assert.match(events, /TypeError/, "the page's exception reached the model");
   assert.match(events, /app\.js:2/, "with its source line");
+  const patch = readFileSync(join(runs, runId, "patch.diff"), "utf8");
+  assert.ok(patch.includes(`+${fixedApp.split("\n")[0]}`), "the handed-over patch carries the fix");
   assert.equal(
     readFileSync(join(project, "public", "app.js"), "utf8"),
     brokenApp,
