@@ -114,6 +114,14 @@ function systemMounts(): string[] {
   return args;
 }
 
+function isFileOrLink(path: string): boolean {
+  try {
+    return !lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export interface BootOptions {
   policy: SandboxPolicy;
   limits: SandboxLimits;
@@ -223,10 +231,9 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     join(stateDir, "merged"),
     workspace,
     // closedloop's own run records (trajectories, patches) stay out of the model's reach.
-    "--size",
-    "1048576",
-    "--tmpfs",
-    join(workspace, ".closedloop"),
+    ...(isFileOrLink(join(workspace, ".closedloop"))
+      ? []
+      : ["--size", "1048576", "--tmpfs", join(workspace, ".closedloop")]),
     "--chdir",
     workspace,
     "--seccomp",

@@ -19,6 +19,8 @@ describe("the local sandbox isolates and limits", () => {
     dir = mkdtempSync(join(tmpdir(), "cl-local-"));
     mkdirSync(join(dir, "src"));
     writeFileSync(join(dir, "src", "a.txt"), "a\n");
+    mkdirSync(join(dir, ".closedloop", "runs", "r1"), { recursive: true });
+    writeFileSync(join(dir, ".closedloop", "runs", "r1", "events.jsonl"), '{"hidden":"check"}\n');
     sb = await createSandbox({
       workspace: dir,
       backend: "local",
@@ -33,6 +35,12 @@ describe("the local sandbox isolates and limits", () => {
   test("the limit mechanism is reported, and on this machine it is a cgroup", () => {
     assert.match(sb.info.limitMechanism, /^cgroup-v[12]$/);
     assert.equal(sb.info.isolated, true);
+  });
+
+  test("closedloop's own run records are hidden from sandboxed code and stay out of the patch", async () => {
+    const r = await sb.exec("ls -A .closedloop; echo x > .closedloop/planted");
+    assert.equal(r.stdout, "");
+    assert.equal(await sb.diff(), "");
   });
 
   test("sandboxed code never runs as root, even when closedloop does", async () => {
