@@ -5,7 +5,7 @@ import { TextDecoder } from "node:util";
 import { failureFingerprint } from "./failure-fingerprint.ts";
 import { detach, type LineParser, type ParseResult } from "./parsers/output-parser.ts";
 import { isScriptEchoLine, outputParsers, parsersForCommand } from "./parsers/registry.ts";
-import { renderFeedback } from "./render-feedback.ts";
+import { isTotalsLine, renderFeedback } from "./render-feedback.ts";
 import { cleanLine } from "./strip-ansi.ts";
 import type { CompactFeedback, Finding, SignalSummary } from "./types.ts";
 
@@ -47,6 +47,8 @@ export function createOutputCompactor(options: CompactOptions = {}): OutputCompa
   const head: string[] = [];
   const tail: string[] = new Array(tailLines);
   const echoed: string[] = [];
+  // Totals lines seen anywhere (node:test and vitest print failure details after them).
+  const totals: string[] = [];
   let tailCount = 0;
   let totalLines = 0;
   let totalChars = 0;
@@ -60,6 +62,10 @@ export function createOutputCompactor(options: CompactOptions = {}): OutputCompa
     const shown = line.length > shownLineChars ? detach(`${line.slice(0, shownLineChars)}…`) : line;
     if (head.length < headLines) head.push(shown);
     else tail[tailCount++ % tailLines] = shown;
+    if (line.length < 200 && isTotalsLine(line)) {
+      totals.push(line);
+      if (totals.length > 8) totals.shift();
+    }
     if (totalLines <= 50 && isScriptEchoLine(line) && echoed.length < 10) echoed.push(line.slice(2));
     for (const p of parsers) p.parser.push(line);
   };
@@ -119,7 +125,7 @@ export function createOutputCompactor(options: CompactOptions = {}): OutputCompa
         summary,
         findings,
         dropped: chosen.reduce((n, r) => n + r.dropped, 0),
-        raw: { head, tail: orderedTail(), totalLines, totalChars },
+        raw: { head, tail: orderedTail(), totalLines, totalChars, totals },
         budgetTokens: options.budgetTokens ?? 2000,
         previous: options.previous,
       });

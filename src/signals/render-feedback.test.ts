@@ -58,8 +58,9 @@ test("failing tests are grouped by file, share their suite prefix, and say a rep
     at("cart > totals > rounds", 20, "expect.toBe: expected 5, received 4"),
     at("cart > empty", 30, "TypeError: items is undefined"),
   ];
+  // The runner counted 4 failures and 3 were parsed: partial, so today's full form.
   const text = renderFeedback({
-    summary: summary({ failed: 3, parsers: ["jest"] }),
+    summary: summary({ failed: 4, parsers: ["jest"] }),
     findings,
     dropped: 0,
     raw,
@@ -69,6 +70,60 @@ test("failing tests are grouped by file, share their suite prefix, and say a rep
   assert.match(text, /^ {2}10:7 totals > adds tax: expect\.toBe: expected 5, received 4$/m);
   assert.match(text, /^ {2}20:7 totals > rounds: \(same error\)$/m);
   assert.match(text, /^ {2}30:7 empty: TypeError: items is undefined$/m);
+});
+
+test("a complete parse keeps names, lines and messages but says repeats by ditto and keeps only the runner's totals", () => {
+  const at = (test: string, line: number, message: string): Finding => ({
+    source: "vitest",
+    kind: "test-failure",
+    test,
+    file: "test/cart.test.js",
+    line,
+    column: 7,
+    message,
+  });
+  const findings = [
+    at("cart > adds tax", 10, "expected 5 to be 4"),
+    at("cart > rounds", 20, "expected 5 to be 4"),
+    at("cart > sums", 30, "expected { total: 12, count: 2 } to deeply equal { total: 11, count: 2 }"),
+    at("cart > sums twice", 40, "expected { total: 24, count: 2 } to deeply equal { total: 22, count: 2 }"),
+  ];
+  const log = ["RUN v3", ...Array.from({ length: 300 }, (_, i) => `noise ${i}`)];
+  const text = renderFeedback({
+    summary: summary({ failed: 4, passed: 6, parsers: ["vitest"] }),
+    findings,
+    dropped: 0,
+    raw: {
+      head: log,
+      tail: [" Tests  4 failed | 6 passed (10)", "noise after"],
+      totalLines: 302,
+      totalChars: 3000,
+      totals: [" Tests  4 failed | 6 passed (10)"],
+    },
+    budgetTokens: 2000,
+  });
+  assert.match(text, /^ {2}10 adds tax: expected 5 to be 4$/m);
+  assert.match(text, /^ {2}20 rounds: 〃$/m);
+  assert.match(text, /^ {2}40 sums twice: 〃 but 24, 22$/m);
+  assert.match(text, /^--- runner's totals ---\nTests 4 failed \| 6 passed \(10\)$/m);
+  assert.doesNotMatch(text, /noise/);
+  assert.doesNotMatch(text, /RUN v3/);
+});
+
+test("a parse that found fewer failures than the runner counted keeps the raw head and tail", () => {
+  const text = renderFeedback({
+    exitCode: 1,
+    summary: summary({ failed: 2, parsers: ["vitest"] }),
+    findings: [
+      { source: "vitest", kind: "test-failure", test: "a > b", file: "t.test.js", line: 3, message: "boom" },
+    ],
+    dropped: 0,
+    raw: { head: ["RUN v3"], tail: ["last line"], totalLines: 500, totalChars: 5000, totals: [] },
+    budgetTokens: 2000,
+  });
+  assert.match(text, /^--- output: 500 lines/m);
+  assert.match(text, /^RUN v3$/m);
+  assert.match(text, /^ {2}3 b: boom$|^ {2}3 a > b: boom$/m);
 });
 
 test("when the names alone exceed the budget the list is cut and says so", () => {

@@ -1,7 +1,8 @@
 // Writes what the model reads: one summary line, what changed since the last try, every
 // failure (grouped when the same error repeats), then a marked head and tail of the raw
-// log. Detail shrinks step by step — excerpts, then messages — until it fits the token
-// budget; failing test names and their first locations are the last thing to go.
+// log — or only the runner's totals when every failure it counted was parsed. Detail
+// shrinks step by step — excerpts, then messages — until it fits the token budget;
+// failing test names and their first locations are the last thing to go.
 import { estimateTokens } from "./estimate-tokens.ts";
 import { diffFailures, formatFailureDiff, truncate } from "./failure-diff.ts";
 import { formatLocation } from "./stack-frames.ts";
@@ -12,6 +13,8 @@ export interface RawLog {
   tail: string[];
   totalLines: number;
   totalChars: number;
+  /** The last lines anywhere in the log that look like a runner's totals (see `isTotalsLine`). */
+  totals?: string[];
 }
 
 export interface RenderInput {
@@ -53,18 +56,59 @@ export function renderFeedback(input: RenderInput): string {
   const head = renderHeader(input);
   const budgetChars = input.budgetTokens * 4;
   let body: string[] = [];
+  const complete = isCompleteParse(input);
   for (const detail of [3, 2, 1] as Detail[]) {
-    body = renderFindings(input.findings, detail);
+    body = renderFindings(input.findings, detail, complete);
     if (size(head) + size(body) <= budgetChars * 0.85) break;
   }
   if (size(head) + size(body) > budgetChars) body = cutToFit(body, budgetChars - size(head) - 200);
   if (input.dropped > 0) body.push(`(${input.dropped} more findings were counted but not kept)`);
   const left = budgetChars - size(head) - size(body);
+  // Every failure the runner counted is listed above: the raw log adds only its totals.
+  if (complete) return [...head, ...body, ...renderSummaryTail(input.raw, Math.min(left, 200))].join("\n");
   // Parsed output that explains the exit needs only a glimpse of the raw log (its last lines
   // usually hold the totals); anything else gets all the budget that is left.
   const rawChars =
     input.summary.status === "parsed" && !isUnexplainedFailure(input) ? Math.min(left, 320) : left;
   return [...head, ...body, ...renderRaw(input.raw, rawChars)].join("\n");
+}
+
+/**
+ * Test runs whose every counted failure was parsed into a finding, and nothing else went
+ * wrong: only then may the raw log shrink to its last lines and repeated messages to
+ * their differences. Anything partial keeps the full raw head and tail.
+ */
+function isCompleteParse(input: RenderInput): boolean {
+  const s = input.summary;
+  if (s.status !== "parsed" || input.dropped > 0 || s.errors > 0 || s.failed === 0) return false;
+  if (input.findings.some((f) => f.kind !== "test-failure" && f.severity !== "warning")) return false;
+  const tests = input.findings.filter((f) => f.kind === "test-failure" && f.severity !== "warning");
+  return tests.length === s.failed && tests.every((f) => f.test !== undefined && f.file !== undefined);
+}
+
+// `Tests: 40 failed, 160 passed` (jest), `Test Files  10 failed (10)` (vitest), `ℹ fail 40` (node:test).
+const totalsLine =
+  /^\s*(?:ℹ |# )?(?:tests?|test files|test suites|suites|pass|fail|failed|passed)\b[^a-z]*\d/i;
+
+export function isTotalsLine(line: string): boolean {
+  return totalsLine.test(line);
+}
+
+/**
+ * The runner's own totals (`Tests: 40 failed, 160 passed`) from the last lines of the log,
+ * whitespace squeezed; the plain last lines when none look like totals.
+ */
+function renderSummaryTail(raw: RawLog, budgetChars: number): string[] {
+  const lines = (raw.tail.length > 0 ? raw.tail : raw.head)
+    .map((l) => l.replace(/\s+/g, " ").trim())
+    .filter((l) => l !== "");
+  // Runners print totals last on stdout, but failures on stderr (or a recap) may follow them,
+  // so the compactor keeps totals lines wherever they were seen.
+  const totals = (raw.totals ?? lines.filter((l) => totalsLine.test(l)))
+    .map((l) => l.replace(/\s+/g, " ").trim())
+    .slice(-4);
+  const kept = takeWithin([...(totals.length > 0 ? totals : lines.slice(-12))].reverse(), budgetChars - 40);
+  return ["--- runner's totals ---", ...kept.reverse()];
 }
 
 function renderHeader(input: RenderInput): string[] {
@@ -104,13 +148,15 @@ function isUnexplainedFailure(input: RenderInput): boolean {
   return failedRun && !explained;
 }
 
-function renderFindings(findings: Finding[], detail: Detail): string[] {
+function renderFindings(findings: Finding[], detail: Detail, complete: boolean): string[] {
   const out: string[] = [];
   for (const kind of kindOrder) {
     const ofKind = findings.filter((f) => f.kind === kind && f.severity !== "warning");
     if (ofKind.length > 0)
       out.push(
-        ...(kind === "test-failure" ? renderTests(ofKind, detail) : renderErrors(ofKind, kind, detail)),
+        ...(kind === "test-failure"
+          ? renderTests(ofKind, detail, complete)
+          : renderErrors(ofKind, kind, detail)),
       );
   }
   const warnings = findings.filter((f) => f.severity === "warning");
@@ -125,10 +171,17 @@ function renderFindings(findings: Finding[], detail: Detail): string[] {
  * Failing tests grouped by the file of their first location (`path` header, then
  * `line:col name: message`); a message repeated verbatim is printed once.
  */
-function renderTests(findings: Finding[], detail: Detail): string[] {
-  const out = [`Failing tests (${findings.length}), by file:`];
+function renderTests(findings: Finding[], detail: Detail, complete: boolean): string[] {
+  // Complete parses say a repeated message with the ditto mark, defined once here.
+  const same = complete ? "〃" : "(same error)";
+  const out = [
+    complete
+      ? "Failing tests by file (〃 = same error as before):"
+      : `Failing tests (${findings.length}), by file:`,
+  ];
   const seen = new Set<string>();
   const shapes = new Set<string>();
+  const firstOfShape = new Map<string, string>();
   for (const inFile of groupBy(sortByLocation(findings), (f) => f.file ?? "")) {
     // The suite names every test in the file shares are said once, in the file's header.
     const prefix = sharedSuitePrefix(inFile.map((f) => f.test ?? ""));
@@ -138,15 +191,19 @@ function renderTests(findings: Finding[], detail: Detail): string[] {
       const key = `${f.source}|${f.message}`;
       const repeated = seen.has(key);
       seen.add(key);
-      const message = repeated ? "(same error)" : truncate(f.message, detail === 1 ? 80 : 240);
       // One example diff per kind of failure: the same shape with other numbers adds little.
       const shape = `${f.source}|${f.message.replace(/\d+/g, "#")}`;
+      const like = complete && !repeated ? sameButWords(firstOfShape.get(shape), f.message) : undefined;
+      if (!firstOfShape.has(shape)) firstOfShape.set(shape, f.message);
+      const message = repeated ? same : (like ?? truncate(f.message, detail === 1 ? 80 : 240));
       const showExcerpt = detail === 3 && !shapes.has(shape) && f.excerpt !== undefined;
       shapes.add(shape);
-      const pos = f.line === undefined ? "" : `${positionOf(f)} `;
+      // Complete parses give the line only: forty columns cost more than they tell.
+      const pos = f.line === undefined ? "" : `${complete ? f.line : positionOf(f)} `;
       const name = f.test ? f.test.slice(prefix ? prefix.length + 3 : 0) : "(unnamed test)";
       out.push(`  ${pos}${name}: ${message}`);
-      if (showExcerpt) out.push(...indent(limitLines(f.excerpt!, 4), "      "));
+      if (showExcerpt && complete) out.push(...indent(squeeze(limitLines(f.excerpt!, 4)), "    "));
+      else if (showExcerpt) out.push(...indent(limitLines(f.excerpt!, 4), "      "));
     }
   }
   return out;
@@ -198,6 +255,22 @@ function renderErrors(findings: Finding[], kind: Finding["kind"] | "warning", de
   return out;
 }
 
+/**
+ * `〃 but 23, 22`: a message that differs from an earlier one of the same shape
+ * only in a few words, said by those words — the message is still recoverable in full.
+ * Undefined when the difference is not that small.
+ */
+function sameButWords(earlier: string | undefined, message: string): string | undefined {
+  if (earlier === undefined) return undefined;
+  const a = earlier.split(" ");
+  const b = message.split(" ");
+  if (a.length !== b.length) return undefined;
+  const differ = b.filter((w, i) => w !== a[i]).map((w) => w.replace(/[,;.]+$/, ""));
+  if (differ.length === 0 || differ.length > 4) return undefined;
+  const said = `〃 but ${differ.join(", ")}`;
+  return said.length < message.length ? said : undefined;
+}
+
 /** The leading `suite > suite` levels all names share, when at least two tests do and a level is left for each. */
 function sharedSuitePrefix(names: string[]): string {
   if (names.length < 2) return "";
@@ -216,6 +289,14 @@ function sortByLocation(findings: Finding[]): Finding[] {
       (a.column ?? 0) - (b.column ?? 0) ||
       (a.test ?? "").localeCompare(b.test ?? ""),
   );
+}
+
+/** Runs of spaces inside lines squeezed to one: diff alignment is not worth its tokens. */
+function squeeze(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => l.replace(/(\S) {2,}/g, "$1 ").trim())
+    .join("\n");
 }
 
 function limitLines(text: string, max: number): string {
