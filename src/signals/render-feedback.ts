@@ -174,11 +174,8 @@ function renderFindings(findings: Finding[], detail: Detail, complete: boolean):
 function renderTests(findings: Finding[], detail: Detail, complete: boolean): string[] {
   // Complete parses say a repeated message with the ditto mark, defined once here.
   const same = complete ? "〃" : "(same error)";
-  const out = [
-    complete
-      ? "Failing tests by file (〃 = same error as before):"
-      : `Failing tests (${findings.length}), by file:`,
-  ];
+  const out = [`Failing tests (${findings.length}), by file:`];
+  let usedDitto = false;
   const seen = new Set<string>();
   const shapes = new Set<string>();
   const firstOfShape = new Map<string, string>();
@@ -196,6 +193,7 @@ function renderTests(findings: Finding[], detail: Detail, complete: boolean): st
       const like = complete && !repeated ? sameButWords(firstOfShape.get(shape), f.message) : undefined;
       if (!firstOfShape.has(shape)) firstOfShape.set(shape, f.message);
       const message = repeated ? same : (like ?? truncate(f.message, detail === 1 ? 80 : 240));
+      if (complete && (repeated || like !== undefined)) usedDitto = true;
       const showExcerpt = detail === 3 && !shapes.has(shape) && f.excerpt !== undefined;
       shapes.add(shape);
       // Complete parses give the line only: forty columns cost more than they tell.
@@ -206,6 +204,8 @@ function renderTests(findings: Finding[], detail: Detail, complete: boolean): st
       else if (showExcerpt) out.push(...indent(limitLines(f.excerpt!, 4), "      "));
     }
   }
+  // The ditto mark is defined once, and only where it is used.
+  if (usedDitto) out[0] = `Failing tests (${findings.length}) by file, 〃 = same error as above:`;
   return out;
 }
 
