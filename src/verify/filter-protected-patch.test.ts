@@ -24,7 +24,7 @@ const pristine = join(root, "pristine");
 mkdirSync(repo);
 write(repo, "src/sum.js", "export const sum = (a, b) => a - b;\n");
 write(repo, "test/sum.test.js", "assert(sum(1, 2) === 3);\n");
-write(repo, "test/other.test.js", "assert(true);\n");
+write(repo, "test/other.test.js", "assert(sum(2, 2) === 4);\n");
 write(repo, "test/weird name ü.test.js", "assert(1);\n");
 write(repo, "docs/logo.bin", Buffer.from([0, 1, 2, 3, 255]));
 write(repo, "README.md", "readme\n");
@@ -34,7 +34,8 @@ git(repo, "commit", "-qm", "base");
 cpSync(repo, pristine, { recursive: true });
 
 write(repo, "src/sum.js", "export const sum = (a, b) => a + b;\n");
-write(repo, "test/sum.test.js", "assert(true);\n");
+// The candidate weakens one protected test and deletes another: fixture text, never run.
+write(repo, "test/sum.test.js", "// emptied by the candidate\n");
 rmSync(join(repo, "test/other.test.js"));
 write(repo, "test/weird name ü.test.js", "assert(2);\n");
 git(repo, "mv", "README.md", "docs/README.md");
@@ -71,7 +72,7 @@ test("edits and deletions of protected files are removed and the rest still appl
   execFileSync("git", ["apply", "-"], { cwd: copy, input: filtered.patch });
   assert.equal(readFileSync(join(copy, "src/sum.js"), "utf8"), "export const sum = (a, b) => a + b;\n");
   assert.equal(readFileSync(join(copy, "test/sum.test.js"), "utf8"), "assert(sum(1, 2) === 3);\n");
-  assert.equal(existsSync(join(copy, "test/other.test.js")), true);
+  assert.equal(readFileSync(join(copy, "test/other.test.js"), "utf8"), "assert(sum(2, 2) === 4);\n");
   assert.equal(readFileSync(join(copy, "test/weird name ü.test.js"), "utf8"), "assert(1);\n");
   assert.deepEqual([...readFileSync(join(copy, "docs/logo.bin"))], [9, 9, 0, 9]);
   assert.equal(readFileSync(join(copy, "docs/README.md"), "utf8"), "readme\n");
