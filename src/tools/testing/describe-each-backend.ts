@@ -7,12 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import {
-  type BackendName,
-  createSandbox,
-  type Sandbox,
-  SandboxUnavailableError,
-} from "../../sandbox/index.ts";
+import { type BackendName, createSandbox, type Sandbox } from "../../sandbox/index.ts";
 import { serverTool } from "../server-tool.ts";
 import type { ToolContext, ToolResult } from "../types.ts";
 
@@ -73,15 +68,9 @@ export function describeEachBackend(
   for (const backend of ["process", "local"] as BackendName[]) {
     describe(`${backend} backend`, () => {
       let sandbox: Sandbox | undefined;
-      let unavailable: string | undefined;
+      // A backend that cannot start fails its tests with the preflight message; never a skip.
       before(async () => {
-        try {
-          sandbox = await createSandbox({ workspace: options.workspace, backend, quiet: true });
-        } catch (error) {
-          // Only "cannot run on this machine" skips; any other failure is a failure.
-          if (!(error instanceof SandboxUnavailableError)) throw error;
-          unavailable = `${backend} backend unavailable: ${error.message}`;
-        }
+        sandbox = await createSandbox({ workspace: options.workspace, backend, quiet: true });
       });
       after(async () => {
         if (!sandbox) return;
@@ -89,8 +78,8 @@ export function describeEachBackend(
         await sandbox.dispose();
       });
       defineTests((name, body) =>
-        test(`[${backend}] ${name}`, async (t) => {
-          if (!sandbox) return t.skip(unavailable);
+        test(`[${backend}] ${name}`, async () => {
+          assert.ok(sandbox, `${backend} backend did not start`);
           await body(createToolContext(sandbox));
         }),
       );
