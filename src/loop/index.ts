@@ -1,13 +1,8 @@
 // Public face of the loop: the engine, its events, and what resume needs.
 export { type ContextOptions, ConversationContext, type RenderedContext } from "./conversation-context.ts";
-export {
-  type EventLog,
-  type LoopEnvironment,
-  type LoopOptions,
-  type LoopResult,
-  runLoop,
-} from "./loop-engine.ts";
+export { runLoop } from "./loop-engine.ts";
 export type * from "./loop-events.ts";
+export type { EventLog, LoopEnvironment, LoopOptions, LoopResult } from "./loop-options.ts";
 export { planResume, type ResumePlan, readTrajectory, type Trajectory } from "./resume-plan.ts";
 export { type BudgetBreach, RunBudget } from "./run-budget.ts";
 export {

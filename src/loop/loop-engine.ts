@@ -2,20 +2,13 @@
 // sandbox, fold what came back into the context, checkpoint, check for a stall, repeat. The run
 // ends only through a RunStop (verified, budget, stall, out of turns, model error, interrupted);
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
-import type { ModelClient, ModelResponse, ToolCall } from "../model/index.ts";
+import type { ModelResponse, ToolCall } from "../model/index.ts";
 import { estimateTokens } from "../signals/index.ts";
-import { runToolCall, type Tool, type ToolContext, toolDefinitions } from "../tools/index.ts";
+import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
 import { filterProtectedPatch, type VerifyResult } from "../verify/index.ts";
 import { CheckpointBook } from "./checkpoint-book.ts";
 import { ConversationContext } from "./conversation-context.ts";
-import type {
-  LoopEvent,
-  LoopEventInput,
-  RunConfig,
-  RunOutcome,
-  Totals,
-  VerifyReason,
-} from "./loop-events.ts";
+import type { LoopEvent, LoopEventInput, RunOutcome, VerifyReason } from "./loop-events.ts";
 import {
   describeBreach,
   doneAnswer,
@@ -24,57 +17,11 @@ import {
   stallNudge,
   verifierObservation,
 } from "./loop-messages.ts";
+import type { LoopOptions, LoopResult } from "./loop-options.ts";
 import type { ResumePlan } from "./resume-plan.ts";
 import { type BudgetBreach, RunBudget } from "./run-budget.ts";
-import {
-  defaultStallThresholds,
-  StallDetector,
-  type StallSignal,
-  type StallThresholds,
-} from "./stall-detector.ts";
-import { hashPatch, patchFiles, restoreCheckpoint, type WorkspaceSandbox } from "./workspace-patch.ts";
-
-export interface LoopEnvironment {
-  sandbox: WorkspaceSandbox;
-  /** Verifies a candidate patch in a fresh sandbox built from the user's tree plus the patch. */
-  verify(patch: string, previous?: VerifyResult): Promise<VerifyResult>;
-}
-
-/** Where events go to last: the loop syncs it at every step boundary. */
-export interface EventLog {
-  append(event: LoopEvent): void;
-  sync(): void;
-}
-
-export interface LoopOptions {
-  runId: string;
-  config: RunConfig;
-  model: ModelClient;
-  tools: Tool[];
-  env: LoopEnvironment;
-  systemPrompt: string;
-  log?: EventLog;
-  onEvent?: (event: LoopEvent) => void;
-  maxOutputTokens?: number;
-  stallThresholds?: StallThresholds;
-  /** Overrides the context budget derived from the model's window. */
-  contextBudgetTokens?: number;
-  keepRecentSteps?: number;
-  resume?: ResumePlan;
-  signal?: AbortSignal;
-}
-
-export interface LoopResult {
-  runId: string;
-  outcome: RunOutcome;
-  verified: boolean;
-  reason: string;
-  steps: number;
-  totals: Totals;
-  patch: string;
-  failuresBefore: number | null;
-  failuresAfter: number | null;
-}
+import { defaultStallThresholds, StallDetector, type StallSignal } from "./stall-detector.ts";
+import { hashPatch, patchFiles, restoreCheckpoint } from "./workspace-patch.ts";
 
 const interruptedReason = "interrupted: the run was stopped by a signal";
 
