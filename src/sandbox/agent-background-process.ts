@@ -1,7 +1,7 @@
 // A long-running command (a dev server) run by the sandbox agent: bounded log, per-line
 // listeners, wait-for-port and a kill that takes its whole process group.
 import type { AgentChannel } from "./agent-channel.ts";
-import { createProcessLog, waitForPort } from "./process-log.ts";
+import { createProcessLog, toBackgroundProcess } from "./process-log.ts";
 import type { BackgroundProcess } from "./types.ts";
 
 export interface AgentBackgroundInput {
@@ -43,22 +43,13 @@ export function createAgentBackgroundProcess(input: AgentBackgroundInput): Backg
     return { exitCode: exit.exitCode, signal: exit.signal };
   });
 
-  return {
+  return toBackgroundProcess({
     id: `bg-${++counter}`,
     command: input.command,
-    logs: () => log.text(),
-    onLog: (listener) => log.onLine(listener),
-    waitForPort: (port, timeoutMs = 30_000) =>
-      waitForPort({
-        command: input.command,
-        port,
-        timeoutMs,
-        isRunning: () => running,
-        exited,
-        probe: input.probe,
-      }),
+    log,
     exited,
     isRunning: () => running,
+    probe: input.probe,
     async kill() {
       if (!running) return;
       proc.kill("SIGTERM");
@@ -66,5 +57,5 @@ export function createAgentBackgroundProcess(input: AgentBackgroundInput): Backg
       await exited;
       clearTimeout(grace);
     },
-  };
+  });
 }

@@ -3,7 +3,7 @@
 import type { ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { defaultGraceMs, killGroup, terminateGroup } from "./process-group.ts";
-import { createProcessLog, waitForPort } from "./process-log.ts";
+import { createProcessLog, toBackgroundProcess } from "./process-log.ts";
 import type { BackgroundProcess } from "./types.ts";
 
 export interface BackgroundProcessInput {
@@ -41,31 +41,20 @@ export function createBackgroundProcess(input: BackgroundProcessInput): Backgrou
   });
   child.once("close", () => log.flush());
 
-  const probe = input.probePort ?? probeTcp;
-
-  return {
+  return toBackgroundProcess({
     id: input.id,
     command: input.command,
-    logs: () => log.text(),
-    onLog: (listener) => log.onLine(listener),
-    waitForPort: (port, timeoutMs = 30_000) =>
-      waitForPort({
-        command: input.command,
-        port,
-        timeoutMs,
-        isRunning: () => running,
-        exited,
-        probe,
-        pollMs,
-      }),
+    log,
     exited,
     isRunning: () => running,
+    probe: input.probePort ?? probeTcp,
+    pollMs,
     async kill() {
       if (running) await terminateGroup(child, defaultGraceMs);
       else killGroup(child.pid, "SIGKILL");
       await exited;
     },
-  };
+  });
 }
 
 export function probeTcp(port: number, host = "127.0.0.1"): Promise<boolean> {

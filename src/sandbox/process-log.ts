@@ -1,3 +1,5 @@
+import type { BackgroundProcess } from "./types.ts";
+
 // What both backends keep of a background process: a bounded log of everything it wrote,
 // per-line listeners (a line split across chunks is joined first), and the wait-for-port
 // loop that fails early when the process dies instead of listening.
@@ -66,4 +68,31 @@ export async function waitForPort(input: WaitForPortInput): Promise<void> {
       );
     await new Promise((r) => setTimeout(r, input.pollMs ?? 50));
   }
+}
+
+export interface BackgroundParts {
+  id: string;
+  command: string;
+  log: ProcessLog;
+  exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  isRunning(): boolean;
+  probe(port: number): Promise<boolean>;
+  pollMs?: number;
+  kill(): Promise<void>;
+}
+
+/** The BackgroundProcess both backends hand out, from the parts that differ between them. */
+export function toBackgroundProcess(parts: BackgroundParts): BackgroundProcess {
+  const { command, log, exited, isRunning, probe, pollMs } = parts;
+  return {
+    id: parts.id,
+    command,
+    logs: () => log.text(),
+    onLog: (listener) => log.onLine(listener),
+    waitForPort: (port, timeoutMs = 30_000) =>
+      waitForPort({ command, port, timeoutMs, isRunning, exited, probe, pollMs }),
+    exited,
+    isRunning,
+    kill: parts.kill,
+  };
 }
