@@ -35,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       ? { modelConfig: { prices: options.config.prices, contextWindows: options.config.contextWindows } }
       : {}),
     ...(options.systemPrompt ? { systemPrompt: options.systemPrompt } : {}),
+    witness: options.witness,
     ...(options.apply ? { apply: true } : {}),
     ...(options.branch ? { branch: options.branch } : {}),
   };

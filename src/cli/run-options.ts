@@ -10,11 +10,18 @@ import {
   type BrowserCheckSpec,
   parseBrowserCheckFlags,
   parseBrowserChecks,
+  type WitnessOptions,
 } from "../verify/index.ts";
+import {
+  parseWitnessOptions,
+  type WitnessFileConfig,
+  witnessFlagOptions,
+  witnessUsage,
+} from "./witness-options.ts";
 
 export type OutputMode = "tty" | "plain" | "json";
 
-export interface FileConfig extends ModelConfig {
+export interface FileConfig extends ModelConfig, WitnessFileConfig {
   verify?: string[];
   protect?: string[];
   hidden?: string[];
@@ -49,10 +56,12 @@ export interface RunOptions {
   output: OutputMode;
   runsDir: string;
   systemPrompt?: string;
+  /** The baseline witness: fail-to-pass and pass-to-pass lists, confirming runs. */
+  witness: Required<WitnessOptions>;
   config: FileConfig;
 }
 
-export const runUsage = `usage: closedloop run "<task>" --verify "<cmd>" [options]
+export const runUsage: string = `usage: closedloop run "<task>" --verify "<cmd>" [options]
 
   --verify CMD        verifier command; all must pass (repeatable)
   --protect GLOB      path the model may read but whose changes never count (repeatable)
@@ -68,6 +77,7 @@ export const runUsage = `usage: closedloop run "<task>" --verify "<cmd>" [option
   --max-cost USD      hard cap: no model call whose worst case would pass it
   --max-tokens N      input + output tokens over the whole run (checked before each call)
   --max-time DUR      e.g. 90s, 10m, 1h
+${witnessUsage}
   --apply             apply the verified patch to the workspace (atomic)
   --branch NAME       commit the verified patch on a new git branch (working tree untouched)
   --workspace DIR     the project (default: current directory)
@@ -151,6 +161,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
       branch: { type: "string" },
       workspace: { type: "string" },
       "system-prompt": { type: "string" },
+      ...witnessFlagOptions,
     },
   });
   if (values.help) return "help";
@@ -180,6 +191,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     apply: values.apply ?? false,
     output: outputMode(values),
     runsDir: resolve(values["runs-dir"] ?? config.runsDir ?? ".closedloop/runs"),
+    witness: parseWitnessOptions(values, config),
     config,
   };
   const model = values.model ?? config.model;

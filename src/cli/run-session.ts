@@ -18,7 +18,14 @@ import { type BackendName, createSandbox } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
-import { browserCheckLabel, type VerifierSpec, verifyCandidate } from "../verify/index.ts";
+import {
+  browserCheckLabel,
+  createWitnessedVerifier,
+  type VerifierSpec,
+  type VerifyResult,
+  verifyCandidate,
+  type WitnessOptions,
+} from "../verify/index.ts";
 import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
 import { createProgressRenderer, ignoreClosedStdout } from "./progress-renderer.ts";
 import type { OutputMode } from "./run-options.ts";
@@ -36,6 +43,8 @@ export interface LaunchSpec {
    * model can read it. They live in a file outside it (see hiddenChecksFile).
    */
   hiddenFile?: string;
+  /** The baseline witness's options (--fail-to-pass, --pass-to-pass, --confirm). */
+  witness?: WitnessOptions;
   /** --apply / --branch: kept here so a resumed run honours them too. */
   apply?: boolean;
   branch?: string;
@@ -125,7 +134,27 @@ export async function runSession(input: SessionInput): Promise<number> {
     );
   }
   const policy = { backend: launch.backend, allowNet: launch.allowNet };
+  // The working sandbox is made after the baseline, which runs in clean rooms of its own.
+  let working: Awaited<ReturnType<typeof createSandbox>> | undefined;
+  const witness = createWitnessedVerifier(
+    (patch, previous) =>
+      verifyCandidate({
+        spec,
+        workspace: config.workspace,
+        patch,
+        sandboxPolicy: { ...policy, quiet: true },
+        ...(working ? { working } : {}),
+        ...(previous ? { previous } : {}),
+      }),
+    launch.witness ?? {},
+  );
+  if (!input.resume) {
+    if (plain) console.log("baseline: running the verifier on your tree as it is…");
+    refuseGreenBaseline((await witness.baseline()).result, spec, launch.witness);
+  }
   const sandbox = await createSandbox({ ...policy, workspace: config.workspace });
+  working = sandbox;
+  let lastVerdict: VerifyResult | undefined;
   const store = new RunStore(input.runsDir);
   const log = input.resume ? store.reopen(input.runId) : store.create(input.runId);
   if (!input.resume) store.index({ id: input.runId, at: Date.now(), task: config.task, status: "started" });
@@ -148,15 +177,12 @@ export async function runSession(input: SessionInput): Promise<number> {
       tools: createToolset(),
       env: {
         sandbox,
-        verify: (patch, previous) =>
-          verifyCandidate({
-            spec,
-            workspace: config.workspace,
-            patch,
-            sandboxPolicy: { ...policy, quiet: true },
-            working: sandbox,
-            ...(previous ? { previous } : {}),
-          }),
+        verify: async (patch, previous, reason) => {
+          const result =
+            reason === "baseline" ? (await witness.baseline()).result : await witness.verify(patch, previous);
+          lastVerdict = result;
+          return result;
+        },
       },
       systemPrompt,
       log: { append: (event: LoopEvent) => log.append(event), sync: () => log.sync() },
@@ -187,6 +213,12 @@ export async function runSession(input: SessionInput): Promise<number> {
     costUsd: result.totals.costUsd,
     timeMs: result.totals.elapsedMs,
     failures: { before: result.failuresBefore, after: result.failuresAfter },
+    // The witness of the last clean-room verdict: each test's status at baseline and now.
+    failToPass: lastVerdict?.witness?.failToPass ?? [],
+    passToPass: lastVerdict?.witness?.passToPass ?? [],
+    ...(lastVerdict?.witness?.flaky.length ? { flaky: lastVerdict.witness.flaky } : {}),
+    ...(lastVerdict?.witness?.problems.length ? { witnessProblems: lastVerdict.witness.problems } : {}),
+    ...(lastVerdict?.progress ? { progress: lastVerdict.progress } : {}),
     patch: patchPath,
   };
   let hostNote: string | undefined;
@@ -229,4 +261,19 @@ export async function runSession(input: SessionInput): Promise<number> {
   } else if (hostNote) process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;
+}
+
+/**
+ * A verifier that passes on the untouched tree cannot tell a fix from no change: the run would
+ * be "verified" by any patch. Refused before any model call unless the user said what must
+ * change (--fail-to-pass) or gave a check the model cannot see (--hidden).
+ */
+function refuseGreenBaseline(baseline: VerifyResult, spec: VerifierSpec, options?: WitnessOptions): void {
+  if (baseline.verdict !== "pass") return;
+  if ((options?.failToPass?.length ?? 0) > 0 || spec.hidden.length > 0) return;
+  throw new UserError(
+    `the verifier already passes on your tree (${spec.commands.join(" && ") || "no commands"}), so it cannot tell a fix from no change. ` +
+      "Name the tests that must go from failing to passing with --fail-to-pass NAME (or failToPass in closedloop.config.json), " +
+      "add a test that fails now, or add a check the model never sees with --hidden CMD.",
+  );
 }

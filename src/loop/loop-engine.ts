@@ -5,7 +5,7 @@
 import type { ModelResponse, ToolCall } from "../model/index.ts";
 import { estimateTokens } from "../signals/index.ts";
 import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
-import { filterProtectedPatch, type VerifyResult } from "../verify/index.ts";
+import { filterProtectedPatch, formatProgress, type VerifyResult } from "../verify/index.ts";
 import { CheckpointBook } from "./checkpoint-book.ts";
 import { ConversationContext } from "./conversation-context.ts";
 import type { LoopEvent, LoopEventInput, RunOutcome, VerifyReason } from "./loop-events.ts";
@@ -185,7 +185,7 @@ class ClosedLoop {
     if (!this.checkpoints.has(hash)) this.saveCheckpoint(hash, patch);
     this.emit({ type: "verify.started", step: this.step, reason });
     const started = performance.now();
-    const result = await this.o.env.verify(patch, this.lastVerify);
+    const result = await this.o.env.verify(patch, this.lastVerify, reason);
     this.lastVerify = result;
     this.emit({
       type: "verify.verdict",
@@ -199,10 +199,20 @@ class ClosedLoop {
       restoredProtected: result.restoredProtected,
       patchHash: hash,
       durationMs: Math.round(performance.now() - started),
+      ...(result.witness
+        ? {
+            failToPass: result.witness.failToPass,
+            passToPass: result.witness.passToPass,
+            flaky: result.witness.flaky,
+          }
+        : {}),
+      ...(result.progress ? { progress: result.progress } : {}),
     });
-    this.checkpoints.scoreVerdict(hash, result.failingCount, this.step);
+    this.checkpoints.scoreVerdict(hash, result.failingCount, this.step, result.progress);
     this.failuresAfter = result.failingCount;
-    this.stall.recordVerdict(result.failingCount);
+    // A crash or an unreadable run is never "fewer failures than ever".
+    const parsed = !result.progress || result.progress.status === "parsed";
+    this.stall.recordVerdict(parsed ? result.failingCount : Number.MAX_SAFE_INTEGER, result.fingerprint);
     if (result.verdict === "pass" && result.cleanRoom && reason !== "baseline") this.passed = true;
     return result;
   }
@@ -236,7 +246,7 @@ class ClosedLoop {
     this.note(rollbackNote(signal, best));
   }
 
-  /** Back to the checkpoint with the fewest failures (the earliest among equals). */
+  /** Back to the best checkpoint: most baseline failures fixed, no baseline pass broken, never a crash. */
   private async rollbackToBest(): Promise<string> {
     const best = this.checkpoints.best()!; // the baseline verdict always exists
     await restoreCheckpoint(this.o.env.sandbox, best.patch);
@@ -251,7 +261,7 @@ class ClosedLoop {
       failingCount: best.failingCount,
     });
     const from = best.verifiedAt === 0 ? "the original tree" : `from step ${best.verifiedAt}`;
-    return `${from}, ${best.failingCount} failing`;
+    return `${from}, ${formatProgress(best.progress)}`;
   }
 
   private finishStep(): void {

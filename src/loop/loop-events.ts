@@ -1,7 +1,7 @@
 // Everything a run does, as typed events. The store appends them, the CLI renders them,
 // and resume rebuilds a run from them: `step.finished` is the commit record of a step.
 import type { ToolCall, Usage } from "../model/index.ts";
-import type { Verdict } from "../verify/index.ts";
+import type { Progress, TestStatusChange, Verdict } from "../verify/index.ts";
 import type { StallSnapshot } from "./stall-detector.ts";
 
 export type RunOutcome = "verified" | "budget" | "stall" | "out-of-turns" | "model-error" | "interrupted";
@@ -79,6 +79,12 @@ type EventBody =
       restoredProtected: string[];
       patchHash: string;
       durationMs: number;
+      /** The baseline witness: each test that failed at baseline (or was named) and its status now. */
+      failToPass?: TestStatusChange[];
+      passToPass?: TestStatusChange[];
+      /** Tests whose status flipped between clean-room runs of the same tree. */
+      flaky?: string[];
+      progress?: Progress;
     }
   | { type: "done.claimed"; step: number; summary: string; accepted: boolean }
   | { type: "checkpoint.saved"; step: number; hash: string; patch: string; files: string[] }

@@ -3,7 +3,7 @@
 import type { ModelClient } from "../model/index.ts";
 import type { Tool } from "../tools/index.ts";
 import type { VerifyResult } from "../verify/index.ts";
-import type { LoopEvent, RunConfig, RunOutcome, Totals } from "./loop-events.ts";
+import type { LoopEvent, RunConfig, RunOutcome, Totals, VerifyReason } from "./loop-events.ts";
 import type { ResumePlan } from "./resume-plan.ts";
 import type { StallThresholds } from "./stall-detector.ts";
 import type { WorkspaceSandbox } from "./workspace-patch.ts";
@@ -11,7 +11,7 @@ import type { WorkspaceSandbox } from "./workspace-patch.ts";
 export interface LoopEnvironment {
   sandbox: WorkspaceSandbox;
   /** Verifies a candidate patch in a fresh sandbox built from the user's tree plus the patch. */
-  verify(patch: string, previous?: VerifyResult): Promise<VerifyResult>;
+  verify(patch: string, previous?: VerifyResult, reason?: VerifyReason): Promise<VerifyResult>;
 }
 
 /** Where events go to last: the loop syncs it at every step boundary. */

@@ -25,16 +25,50 @@ test("the same command with a different observation is not a repeat", () => {
   }
 });
 
-test("a failing set that does not shrink over three verifier runs is a stall; progress resets the level", () => {
+test("the same failing set over three more verifier runs is a stall; progress resets the level", () => {
   const detector = new StallDetector(thresholds);
-  detector.recordVerdict(3);
-  detector.recordVerdict(3);
-  detector.recordVerdict(4);
+  detector.recordVerdict(3, "a b c");
+  detector.recordVerdict(3, "a b c");
+  detector.recordVerdict(4, "a b c d");
   assert.equal(detector.endStep(), undefined);
-  detector.recordVerdict(3);
+  detector.recordVerdict(3, "a b c");
+  detector.recordVerdict(4, "a b c d");
   assert.equal(detector.endStep()?.kind, "no-shrink");
-  detector.recordVerdict(1);
+  detector.recordVerdict(1, "a");
   assert.equal(detector.snapshot().level, 0, "fewer failures than ever before is progress");
+});
+
+test("different failing sets of the same size are movement, not a stall", () => {
+  const detector = new StallDetector(thresholds);
+  detector.recordVerdict(2, "a b");
+  for (const set of ["a c", "b c", "c d", "d e", "e f"]) detector.recordVerdict(2, set);
+  assert.equal(detector.endStep(), undefined);
+});
+
+test("reading a new file every step is exploration: no no-change stall however long", () => {
+  const detector = new StallDetector(thresholds);
+  for (let i = 0; i < 30; i++) {
+    detector.recordToolResult("read_file", { path: `src/f${i}.ts` }, `contents ${i}`);
+    detector.recordWorkspace("unchanged");
+    assert.equal(detector.endStep(), undefined, `step ${i}`);
+  }
+});
+
+test("repeat counts decay while the agent keeps learning, and fire when it goes round in circles", () => {
+  const detector = new StallDetector(thresholds);
+  const signals: string[] = [];
+  // The same look at package.json every few steps, with new reads in between: no stall.
+  for (let i = 0; i < 12; i++) {
+    if (i % 3 === 0) detector.recordToolResult("read_file", { path: "package.json" }, "{}");
+    else detector.recordToolResult("read_file", { path: `src/f${i}.ts` }, `contents ${i}`);
+    detector.recordWorkspace(`state-${i}`);
+    const signal = detector.endStep();
+    if (signal) signals.push(signal.kind);
+  }
+  assert.deepEqual(signals, []);
+  // Now only the same look, step after step: a repeat.
+  for (let i = 0; i < 3; i++) detector.recordToolResult("read_file", { path: "package.json" }, "{}");
+  assert.equal(detector.endStep()?.kind, "repeat");
 });
 
 test("steps without a workspace change and a workspace going back and forth are stalls", () => {

@@ -1,8 +1,11 @@
-// Notices a loop that has stopped making progress, from four signs: the failing set not
-// shrinking over N verifier runs, the workspace returning to earlier states (oscillation),
-// K steps without a workspace change, and the same tool call getting the same observation
-// again (observations are compared, not just commands, so re-running tests after an edit is
-// not a false alarm). Each sign escalates one level: nudge, then roll back, then stop.
+// Notices a loop that has stopped making progress, from four signs: the same failing set
+// (the failure fingerprint) coming back over N verifier runs without getting better, the
+// workspace returning to earlier states (oscillation), K steps with neither a workspace change
+// nor anything new observed, and the same tool call getting the same observation again
+// (observations are compared, not just commands, so re-running tests after an edit is not a
+// false alarm). Exploring is not stalling: a step that reads something never seen before is
+// progress of its own, and it lets older repeat counts decay. Each sign escalates one level:
+// nudge, then roll back, then stop.
 // Real progress (fewer failures than ever before) drops the level back to zero; a quiet stretch
 // (no sign for noChangeSteps steps) that reaches a new workspace state lowers it by one, so an
 // early nudge does not turn into a rollback much later in a healthy run.
@@ -38,6 +41,8 @@ export interface StallSnapshot {
   stepsWithoutChange: number;
   runsWithoutShrink: number;
   bestFailing: number | null;
+  /** Failure fingerprints seen since the last real progress (bounded). */
+  failingSets?: string[];
   states: string[];
   returns: number;
   /** Steps since the last signal. */
@@ -54,6 +59,9 @@ function shortHash(text: string): string {
 export class StallDetector {
   private state: StallSnapshot;
   private pending: Omit<StallSignal, "action">[] = [];
+  /** Whether this step observed anything not seen before (exploration). */
+  private stepNovel = false;
+  private readonly stepKeys = new Set<string>();
 
   constructor(
     private readonly thresholds: StallThresholds = defaultStallThresholds,
@@ -85,6 +93,8 @@ export class StallDetector {
     const key = shortHash(`${name}\0${JSON.stringify(args)}\0${observation}`);
     const repeats = this.state.repeats;
     const count = (repeats[key] ?? 0) + 1;
+    if (count === 1) this.stepNovel = true;
+    this.stepKeys.add(key);
     delete repeats[key]; // re-insert so the map stays ordered by recency
     repeats[key] = count;
     const keys = Object.keys(repeats);
@@ -98,12 +108,25 @@ export class StallDetector {
     }
   }
 
-  recordVerdict(failingCount: number): void {
+  /**
+   * `failing` ranks the run (lower is better; the loop passes the failing count of a parsed
+   * run and a large number for a crash); `failingSet` is its failure fingerprint. Only a set
+   * seen before counts toward a stall: different failures mean the model is moving.
+   */
+  recordVerdict(failing: number, failingSet: string = String(failing)): void {
     const best = this.state.bestFailing;
-    if (best === null || failingCount < best) {
+    const sets = (this.state.failingSets ??= []);
+    if (best === null || failing < best) {
       if (best !== null) this.state.level = 0;
-      this.state.bestFailing = failingCount;
+      this.state.bestFailing = failing;
       this.state.runsWithoutShrink = 0;
+      sets.length = 0;
+      sets.push(failingSet);
+      return;
+    }
+    if (!sets.includes(failingSet)) {
+      sets.push(failingSet);
+      if (sets.length > 50) sets.shift();
       return;
     }
     this.state.runsWithoutShrink += 1;
@@ -125,6 +148,8 @@ export class StallDetector {
       return;
     }
     if (hash === latest) {
+      // Reading, searching, listing: a step that learned something new is not standing still.
+      if (this.stepNovel) return;
       this.state.stepsWithoutChange += 1;
       if (this.state.stepsWithoutChange >= this.thresholds.noChangeSteps) {
         this.pending.push({
@@ -164,10 +189,24 @@ export class StallDetector {
     this.state.states.push(hash);
   }
 
+  /** A step that saw something new makes every older repeat count one less likely to fire. */
+  private decayRepeats(): void {
+    const repeats = this.state.repeats;
+    for (const key of Object.keys(repeats)) {
+      if (this.stepKeys.has(key)) continue;
+      const count = repeats[key]! - 1;
+      if (count <= 0) delete repeats[key];
+      else repeats[key] = count;
+    }
+  }
+
   /** The step's verdict on stalling: at most one escalation per step, whatever fired. */
   endStep(): StallSignal | undefined {
     const fired = this.pending;
     this.pending = [];
+    if (this.stepNovel) this.decayRepeats();
+    this.stepNovel = false;
+    this.stepKeys.clear();
     if (fired.length === 0) {
       this.state.quietSteps = (this.state.quietSteps ?? 0) + 1;
       return undefined;

@@ -129,7 +129,15 @@ export function createOutputCompactor(options: CompactOptions = {}): OutputCompa
         budgetTokens: options.budgetTokens ?? 2000,
         previous: options.previous,
       });
-      return { text, findings, summary, fingerprint: failureFingerprint(findings) };
+      const feedback: CompactFeedback = {
+        text,
+        findings,
+        summary,
+        fingerprint: failureFingerprint(findings),
+      };
+      const passingTests = chosen.flatMap((r) => r.passedTests ?? []);
+      if (passingTests.length > 0) feedback.passingTests = passingTests;
+      return feedback;
     },
   };
 
@@ -159,6 +167,7 @@ function summarize(chosen: ParseResult[], findings: Finding[]): SignalSummary {
     failed: chosen.reduce((n, r) => n + r.failed, 0),
     passed: chosen.reduce((n, r) => n + r.passed, 0),
     errors: chosen.reduce((n, r) => n + r.errors, 0),
+    ...(chosen.some((r) => r.skipped) ? { skipped: chosen.reduce((n, r) => n + (r.skipped ?? 0), 0) } : {}),
     status: chosen.length > 0 || findings.length > 0 ? "parsed" : "unparsed",
     parsers,
   };

@@ -10,7 +10,7 @@ export type FindingKind =
   | "browser";
 
 export interface Finding {
-  /** Which parser produced it: "tsc", "eslint", "node-test", "jest", "vitest", "mocha", "pytest", "go", "cargo", "junit", "generic", "server", "browser". */
+  /** Which parser produced it: "tsc", "eslint", "node-test", "tap", "jest", "vitest", "mocha", "pytest", "go", "cargo", "junit", "generic", "server", "browser". */
   source: string;
   kind: FindingKind;
   file?: string;
@@ -29,6 +29,8 @@ export interface SignalSummary {
   failed: number;
   passed: number;
   errors: number;
+  /** Tests skipped (SKIP directives, `skip` totals), where the runner says. */
+  skipped?: number;
   /** "parsed" when at least one parser understood the output; "unparsed" never means success. */
   status: "parsed" | "unparsed";
   parsers: string[];
@@ -41,4 +43,9 @@ export interface CompactFeedback {
   summary: SignalSummary;
   /** Stable across line shifts, timestamps, temp paths, durations and ordering. */
   fingerprint: string;
+  /**
+   * Names of the tests that passed, where the runner prints them (TAP, node:test, mocha,
+   * pytest -v, verbose jest/vitest); the baseline witness checks they still pass.
+   */
+  passingTests?: string[];
 }

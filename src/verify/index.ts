@@ -20,6 +20,24 @@ export {
   parseVerifierSpec,
   type VerifierSpecInput,
 } from "./parse-verifier-spec.ts";
+export {
+  compareProgress,
+  formatProgress,
+  type Progress,
+  type ProgressStatus,
+  progressOf,
+  scoreProgress,
+} from "./progress.ts";
 export { ranNoTests } from "./ran-no-tests.ts";
+export { type CommandCensus, censusOf, type TestCensus, type TestStatus } from "./test-census.ts";
 export type * from "./types.ts";
 export { type VerifyCandidateInput, verifyCandidate } from "./verify-candidate.ts";
+export { judgeWitness, type TestStatusChange, type WitnessJudgement } from "./witness.ts";
+export {
+  type Baseline,
+  createWitnessedVerifier,
+  defaultConfirmRuns,
+  type RunVerifier,
+  type WitnessedVerifier,
+  type WitnessOptions,
+} from "./witnessed-verifier.ts";

@@ -5,10 +5,10 @@
 // build command with empty output is never mistaken for one.
 import type { SignalSummary } from "../signals/index.ts";
 
-const testRunnerParsers = new Set(["node-test", "jest", "vitest", "mocha", "pytest", "junit"]);
+const testRunnerParsers = new Set(["node-test", "tap", "jest", "vitest", "mocha", "pytest", "junit"]);
 
 const zeroTestPatterns: RegExp[] = [
-  /^[#ℹ] tests 0\s*$/m, // node:test, TAP and spec reporters
+  /^[#ℹ] tests\s+0\s*$/m, // node:test, TAP and spec reporters (tape aligns with two spaces)
   /^1\.\.0(\s|$)/m, // any TAP producer with an empty plan
   /No tests found, exiting with code 0/, // jest --passWithNoTests
   /^Tests:\s+0 total/m, // jest summary
@@ -16,7 +16,7 @@ const zeroTestPatterns: RegExp[] = [
   /^\s*no tests ran\b/im, // pytest
 ];
 
-const someTestsPatterns: RegExp[] = [/^[#ℹ] (pass|fail) [1-9]/m, /^\s*[1-9]\d* (passing|failing)/m];
+const someTestsPatterns: RegExp[] = [/^[#ℹ] (pass|fail)\s+[1-9]/m, /^\s*[1-9]\d* (passing|failing)/m];
 
 export function ranNoTests(raw: string, summary?: SignalSummary): boolean {
   if (someTestsPatterns.some((pattern) => pattern.test(raw))) return false;

@@ -1,6 +1,8 @@
 // A verifier spec and what it says. The verdict that ends a run is always decided in a
 // fresh sandbox built from the user's tree plus the candidate patch (the clean room).
 import type { CompactFeedback, Finding } from "../signals/index.ts";
+import type { Progress } from "./progress.ts";
+import type { WitnessJudgement } from "./witness.ts";
 
 export type Verdict = "pass" | "fail" | "error";
 
@@ -84,4 +86,8 @@ export interface VerifyResult {
   /** Workspace-relative paths the applied (filtered) patch changed. */
   changedPaths?: string[];
   durationMs?: number;
+  /** The baseline witness's judgement (fail-to-pass, pass-to-pass, problems, flaky tests). */
+  witness?: WitnessJudgement;
+  /** Where this run stands, for ranking checkpoints and spotting stalls. */
+  progress?: Progress;
 }

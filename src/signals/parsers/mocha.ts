@@ -9,12 +9,16 @@ import {
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  PassingTests,
   readFailureBlock,
 } from "./output-parser.ts";
 
 const numbered = /^\s{2}(\d+)\) (.+)$/;
-const passing = /^\s+(\d+) passing\b/;
+const passingTotal = /^\s+(\d+) passing\b/;
 const failing = /^\s+(\d+) failing$/;
+// The live tree before the totals: suites as plain indented lines, `✔ test (5ms)` passes.
+const passLine = /^(\s+)[✔✓] (.+?)(?: \(\d+ms\))?$/;
+const treeLine = /^(\s+)(\S.*)$/;
 
 export const mochaParser: OutputParser = {
   name: "mocha",
@@ -28,6 +32,19 @@ function createMochaParser(context: ParseContext): LineParser {
   let passed: number | undefined;
   let failed: number | undefined;
   let pending: { title: string[]; titleDone: boolean; block: LineBlock } | undefined;
+  const passing = new PassingTests();
+  const suites: { name: string; indent: number }[] = [];
+  let totalsSeen = false;
+
+  const readTree = (line: string) => {
+    const ok = passLine.exec(line);
+    const tree = ok ?? treeLine.exec(line);
+    if (!tree) return;
+    const indent = tree[1]!.length;
+    while (suites.length > 0 && suites.at(-1)!.indent >= indent) suites.pop();
+    if (ok) passing.add([...suites.map((s) => s.name), ok[2]!].join(" > "));
+    else if (!/^\d+\) /.test(tree[2]!) && !/^- /.test(tree[2]!)) suites.push({ name: tree[2]!, indent });
+  };
 
   const flush = () => {
     if (!pending) return;
@@ -48,9 +65,10 @@ function createMochaParser(context: ParseContext): LineParser {
 
   return {
     push(line) {
-      const p = passing.exec(line);
+      const p = passingTotal.exec(line);
       if (p) {
         passed = Number(p[1]);
+        totalsSeen = true;
         return;
       }
       const f = failing.exec(line);
@@ -59,7 +77,10 @@ function createMochaParser(context: ParseContext): LineParser {
         inFailures = true;
         return;
       }
-      if (!inFailures) return;
+      if (!inFailures) {
+        if (!totalsSeen) readTree(line);
+        return;
+      }
       const n = numbered.exec(line);
       if (n) {
         flush();
@@ -79,12 +100,13 @@ function createMochaParser(context: ParseContext): LineParser {
     finish() {
       flush();
       // Every mocha finding is a test failure, so the sink's default count is all of them.
-      return sink.result("mocha", {
+      const result = sink.result("mocha", {
         recognized: passed !== undefined || failed !== undefined,
         failed,
         passed,
         errors: 0,
       });
+      return { ...result, passedTests: passing.names };
     },
   };
 }

@@ -11,13 +11,14 @@ import {
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  PassingTests,
   readCountLine,
   readFailureBlock,
 } from "./output-parser.ts";
 
 const suiteStart = /^(\s*)▶ (.+?)$/;
 const result = /^(\s*)([✔✖﹣▶]) (.+?) \([\d.]+m?s\)(?: # .*)?$/;
-const counter = /^ℹ (tests|pass|fail) (\d+)$/;
+const counter = /^ℹ (tests|pass|fail|skipped) (\d+)$/;
 
 export const nodeTestSpecParser: OutputParser = {
   name: "node-test",
@@ -32,6 +33,7 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
   let pending: IndentedFailure | undefined;
   let inRecap = false;
   let failures = 0;
+  const passing = new PassingTests();
 
   const flush = () => {
     if (!pending) return;
@@ -90,10 +92,9 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
           return;
         }
         while (suites.length > 0 && suites.at(-1)!.indent >= indent) suites.pop();
-        if (r[2] === "✖") {
-          const name = [...suites.map((x) => x.name), r[3]!].join(" > ");
-          pending = { name, indent, block: new LineBlock() };
-        }
+        const name = [...suites.map((x) => x.name), r[3]!].join(" > ");
+        if (r[2] === "✖") pending = { name, indent, block: new LineBlock() };
+        else if (r[2] === "✔" && !/ # (?:SKIP|TODO)\b/.test(line)) passing.add(name);
         return;
       }
       if (pending) {
@@ -103,12 +104,13 @@ function createNodeTestSpecParser(context: ParseContext): LineParser {
     },
     finish() {
       flush();
-      return sink.result("node-test", {
+      const result = sink.result("node-test", {
         recognized: counts.size > 0 || sink.findings.length > 0,
         failed: counts.get("fail") ?? failures,
         passed: counts.get("pass"),
         errors: 0,
       });
+      return { ...result, passedTests: passing.names, skipped: counts.get("skipped") ?? 0 };
     },
   };
 }

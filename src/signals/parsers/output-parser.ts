@@ -9,6 +9,7 @@ export type ParserName =
   | "tsc"
   | "eslint"
   | "node-test"
+  | "tap"
   | "jest"
   | "vitest"
   | "mocha"
@@ -35,6 +36,9 @@ export interface ParseResult {
   failed: number;
   passed: number;
   errors: number;
+  /** Names of passing tests, where the output names them (bounded; see PassingTests). */
+  passedTests?: string[];
+  skipped?: number;
 }
 
 export interface LineParser {
@@ -91,6 +95,22 @@ export class FindingSink {
       passed: totals.passed ?? 0,
       errors: totals.errors,
     };
+  }
+}
+
+/**
+ * The names of the tests that passed, for the baseline witness (which test passed before and
+ * still does). Bounded so a suite of a million tests costs little; `complete` says whether
+ * every name was kept.
+ */
+export class PassingTests {
+  static readonly max = 20_000;
+  readonly names: string[] = [];
+  complete = true;
+
+  add(name: string): void {
+    if (this.names.length < PassingTests.max) this.names.push(detach(name));
+    else this.complete = false;
   }
 }
 

@@ -11,13 +11,16 @@ import {
   makeExcerpt,
   type OutputParser,
   type ParseContext,
+  PassingTests,
 } from "./output-parser.ts";
 
 const section = /^={3,} (.+?) ={3,}$/;
 const blockTitle = /^_{3,} (.+?) _{3,}$/;
 const location = /^(\S+\.py):(\d+):(?: |$)/;
 const summaryLine = /^(FAILED|ERROR) (\S+?)(?: - (.*))?$/;
-const totals = /(?:^|\s)(\d+) (failed|passed|errors?)\b/g;
+const totals = /(?:^|\s)(\d+) (failed|passed|errors?|skipped)\b/g;
+// `-v`: `tests/test_x.py::test_y PASSED  [ 50%]`, the only form that names passing tests.
+const verbosePass = /^(\S+\.py::\S+) PASSED\b/;
 
 export const pytestParser: OutputParser = {
   name: "pytest",
@@ -33,6 +36,7 @@ function createPytestParser(context: ParseContext): LineParser {
   const summaryOnly: Finding[] = [];
   let counts: Map<string, number> | undefined;
   let recognized = false;
+  const passing = new PassingTests();
 
   const flush = () => {
     if (!pending) return;
@@ -71,6 +75,11 @@ function createPytestParser(context: ParseContext): LineParser {
         else mode = "none";
         if (mode !== "none" || name === "test session starts") recognized = true;
         readTotals(name);
+        return;
+      }
+      const v = mode === "none" ? verbosePass.exec(line) : null;
+      if (v) {
+        passing.add(v[1]!);
         return;
       }
       if (mode === "failures" || mode === "errors") {
@@ -121,6 +130,8 @@ function createPytestParser(context: ParseContext): LineParser {
         failed: counts?.get("failed") ?? failedTests,
         passed: counts?.get("passed") ?? 0,
         errors: counts?.get("error") ?? counts?.get("errors") ?? 0,
+        passedTests: passing.names,
+        skipped: counts?.get("skipped") ?? 0,
       };
     },
   };

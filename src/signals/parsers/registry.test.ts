@@ -8,7 +8,9 @@ test("commands name their tool directly, through npx, paths and python -m", () =
   assert.deepEqual(parsersForCommand("python3 -m pytest -q tests"), ["pytest"]);
   assert.deepEqual(parsersForCommand("go test ./..."), ["go"]);
   assert.deepEqual(parsersForCommand("cargo test --offline"), ["cargo"]);
-  assert.deepEqual(parsersForCommand("node --import tsx --test src/a.test.ts"), ["node-test"]);
+  // Node 20 writes TAP when stdout is not a terminal, spec otherwise: both readers apply.
+  assert.deepEqual(parsersForCommand("node --import tsx --test src/a.test.ts"), ["node-test", "tap"]);
+  assert.deepEqual(parsersForCommand("npx tape test/*.js | cat"), ["tap"]);
   assert.deepEqual(parsersForCommand("eslint . && jest --ci"), ["eslint", "jest"]);
 });
 

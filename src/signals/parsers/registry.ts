@@ -9,9 +9,9 @@ import { jestParser } from "./jest.ts";
 import { junitXmlParser } from "./junit-xml.ts";
 import { mochaParser } from "./mocha.ts";
 import { nodeTestSpecParser } from "./node-test-spec.ts";
-import { nodeTestTapParser } from "./node-test-tap.ts";
 import type { OutputParser, ParserName } from "./output-parser.ts";
 import { pytestParser } from "./pytest.ts";
+import { tapParser } from "./tap.ts";
 import { tscParser } from "./tsc.ts";
 import { vitestParser } from "./vitest.ts";
 
@@ -19,7 +19,7 @@ export const outputParsers: readonly OutputParser[] = [
   tscParser,
   eslintParser,
   nodeTestSpecParser,
-  nodeTestTapParser,
+  tapParser,
   jestParser,
   vitestParser,
   mochaParser,
