@@ -29,7 +29,12 @@ interface ScoredVerdict {
 
 /** A verdict logged before Progress existed: its count, as anonymous failures. */
 function progressFromCount(failingCount: number): Progress {
-  return { status: "parsed", failing: Array.from({ length: failingCount }, (_, i) => `#${i + 1}`), passing: 0 };
+  return {
+    status: "parsed",
+    failing: Array.from({ length: failingCount }, (_, i) => `#${i + 1}`),
+    passing: 0,
+    counted: false,
+  };
 }
 
 export class CheckpointBook {

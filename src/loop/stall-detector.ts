@@ -115,7 +115,8 @@ export class StallDetector {
    */
   recordVerdict(failing: number, failingSet: string = String(failing)): void {
     const best = this.state.bestFailing;
-    const sets = (this.state.failingSets ??= []);
+    this.state.failingSets ??= [];
+    const sets = this.state.failingSets;
     if (best === null || failing < best) {
       if (best !== null) this.state.level = 0;
       this.state.bestFailing = failing;

@@ -13,6 +13,8 @@ export interface Progress {
   failing: string[];
   /** Tests that passed, as the runners count them. */
   passing: number;
+  /** False for a verdict known only by its failing count (logged before Progress existed). */
+  counted?: boolean;
 }
 
 // An error that means the code under test did not load or run, not that a test's assertion failed.
@@ -38,6 +40,19 @@ export function progressOf(result: VerifyResult, failing: string[]): Progress {
   return { status, failing: [...new Set(failing)].sort(), passing };
 }
 
+/**
+ * A parsed run that counted fewer tests than the baseline did lost some on the way (a file that
+ * no longer loads, a runner stopped early): it is a crash, whatever its failing list says.
+ */
+export function crashedAgainst(progress: Progress, baseline: Progress): Progress {
+  if (progress.status !== "parsed" || baseline.status !== "parsed") return progress;
+  if (progress.counted === false || baseline.counted === false) return progress;
+  const ranBefore = baseline.passing + baseline.failing.length;
+  return progress.passing + progress.failing.length < ranBefore
+    ? { ...progress, status: "crashed" }
+    : progress;
+}
+
 const tier: Record<ProgressStatus, number> = { error: 0, unparsed: 1, crashed: 2, parsed: 3 };
 
 export interface ProgressScore {
@@ -57,12 +72,7 @@ export function scoreProgress(progress: Progress, baseline: Progress): ProgressS
   for (const id of before) if (!now.has(id)) fixed++;
   let broken = 0;
   for (const id of now) if (!before.has(id)) broken++;
-  // Fewer tests counted than at baseline (a file that no longer loads, a runner that stopped
-  // early) is a crash whatever the failing list says.
-  const ranBefore = baseline.passing + baseline.failing.length;
-  const ranNow = progress.passing + progress.failing.length;
-  const vanished = baseline.status === "parsed" && ranNow < ranBefore && ranBefore > 0;
-  const t = progress.status === "parsed" && vanished ? tier.crashed : tier[progress.status];
+  const t = tier[crashedAgainst(progress, baseline).status];
   // Fixes only count when the fixed tests can have run: a crashed run fixes nothing.
   return { tier: t, fixed: t === tier.parsed ? fixed : 0, broken, failing: progress.failing.length };
 }

@@ -17,6 +17,8 @@ export interface CommandCensus {
   passed: boolean;
   /** Sorted, unique ids of what failed (a test's name; for other findings, kind|file|message). */
   failing: string[];
+  /** The file each failing id was reported in, where the parser said. */
+  failingFiles: Record<string, string>;
   /** Names of the passing tests, when the runner prints them (see namesPassing). */
   passing: string[];
   /** True when the runner named its passing tests, so a test absent from both lists did not run. */
@@ -55,6 +57,7 @@ function commandCensus(command: CommandVerdict, hiddenIndex: number): CommandCen
       exitCode: command.exitCode,
       passed: command.passed,
       failing: command.passed ? [] : [label],
+      failingFiles: {},
       passing: command.passed ? [label] : [],
       namesPassing: true,
       ran: 1,
@@ -62,9 +65,12 @@ function commandCensus(command: CommandVerdict, hiddenIndex: number): CommandCen
     };
   }
   const failing = new Set<string>();
+  const failingFiles: Record<string, string> = {};
   for (const finding of command.feedback.findings) {
     if (finding.severity === "warning") continue;
-    failing.add(finding.kind === "test-failure" && finding.test ? finding.test : failureKey(finding));
+    const id = finding.kind === "test-failure" && finding.test ? finding.test : failureKey(finding);
+    failing.add(id);
+    if (finding.file) failingFiles[id] ??= finding.file;
   }
   // A command that failed with nothing parsed is one failure: its own exit.
   if (!command.passed && failing.size === 0) failing.add(`${command.command} (exit ${exitLabel(command)})`);
@@ -76,6 +82,7 @@ function commandCensus(command: CommandVerdict, hiddenIndex: number): CommandCen
     exitCode: command.exitCode,
     passed: command.passed,
     failing: [...failing].sort(),
+    failingFiles,
     passing: [...new Set(passing)].sort(),
     namesPassing: passing.length > 0,
     ran: summary.passed + summary.failed,
@@ -90,13 +97,15 @@ function exitLabel(command: CommandVerdict): string {
 }
 
 /** A test's status in one command's census; a test neither failing nor named passing is "missing". */
-export function statusIn(census: CommandCensus | undefined, id: string): TestStatus {
+export function statusIn(census: CommandCensus | undefined, id: string, mayInfer = true): TestStatus {
   if (!census) return "missing";
   if (census.failing.includes(id)) return "fail";
   if (census.passing.includes(id)) return "pass";
-  // A runner that prints no passing names (jest, vitest, plain pytest): a parsed green run
-  // vouches for every test it did not report failing; the witness's count check guards deletion.
-  if (!census.namesPassing && census.passed && census.status === "parsed" && census.ran > 0) return "pass";
+  // A runner that prints no passing names (jest, vitest, plain pytest) vouches, when green and
+  // understood, for every test it did not report failing (the witness's count check guards
+  // deletion); a command that counts no tests (tsc, eslint) passes by exiting 0 with no findings.
+  if (mayInfer && !census.namesPassing && census.passed && (census.ran === 0 || census.status === "parsed"))
+    return "pass";
   return "missing";
 }
 

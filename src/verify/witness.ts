@@ -37,6 +37,8 @@ export interface WitnessInput {
   passToPass?: string[];
   /** Tests that flipped between baseline runs: not required to keep passing, reported. */
   baselineFlaky?: string[];
+  /** Files the candidate patch deletes: a failure reported in one is gone, not fixed. */
+  deletedFiles?: string[];
 }
 
 const maxListed = 5;
@@ -46,8 +48,17 @@ export function judgeWitness(input: WitnessInput): WitnessJudgement {
   const first = runs[0]!;
   const flaky = flakyTests(runs);
   const baselineFlaky = new Set(input.baselineFlaky ?? []);
+  const deleted = new Set(input.deletedFiles ?? []);
   const after = (label: string, id: string): TestStatus => {
-    const statuses = runs.map((run) => statusIn(commandOf(run, label), id));
+    const file = commandOf(baseline, label)?.failingFiles[id];
+    if (file !== undefined && deleted.has(file)) return "missing";
+    const before = commandOf(baseline, label);
+    const statuses = runs.map((run) => {
+      const now = commandOf(run, label);
+      // A green run vouches for unnamed tests only if it ran at least as many as the baseline.
+      const mayInfer = !before || !now || now.ran >= before.ran;
+      return statusIn(now, id, mayInfer);
+    });
     return statuses.every((s) => s === statuses[0]) ? statuses[0]! : "fail";
   };
 

@@ -2,7 +2,8 @@
 // baseline (the user's tree, no patch) is run once, plus `confirm` more times to find tests that
 // flip on their own; each candidate's green verdict must then hold up in `confirm` more clean-room
 // runs of the same patch. An empty patch is never verified: it cannot be a fix.
-import { formatProgress, type Progress, progressOf } from "./progress.ts";
+import { parsePatchFiles } from "./filter-protected-patch.ts";
+import { crashedAgainst, formatProgress, type Progress, progressOf } from "./progress.ts";
 import { censusOf, type TestCensus } from "./test-census.ts";
 import type { VerifyResult } from "./types.ts";
 import { flakyTests, judgeWitness, type WitnessJudgement } from "./witness.ts";
@@ -73,8 +74,10 @@ export function createWitnessedVerifier(run: RunVerifier, options: WitnessOption
       const result = await run(patch, previous);
       const runs = [censusOf(result)];
       const failing = () => runs[0]!.commands.flatMap((c) => c.failing);
-      if (result.verdict === "error") return { ...result, progress: progressOf(result, failing()) };
-      let witness = judge(base, runs, options);
+      const progressNow = () => crashedAgainst(progressOf(result, failing()), base.progress);
+      if (result.verdict === "error") return { ...result, progress: progressNow() };
+      const deletedFiles = deletedPaths(patch);
+      let witness = judge(base, runs, options, deletedFiles);
       const empty =
         patch.trim() === "" || (result.changedPaths !== undefined && result.changedPaths.length === 0);
       // Confirm only what would otherwise be green: a red verdict needs no second opinion.
@@ -84,13 +87,13 @@ export function createWitnessedVerifier(run: RunVerifier, options: WitnessOption
           runs.push(censusOf(again));
           if (again.verdict === "error") break;
         }
-        witness = judge(base, runs, options);
+        witness = judge(base, runs, options, deletedFiles);
       }
       const problems = [...witness.problems];
       if (empty) problems.unshift("the patch changes nothing: an empty patch is never verified");
       const holds = problems.length === 0;
       const verdict = result.verdict === "pass" && holds ? "pass" : "fail";
-      const progress = progressOf(result, failing());
+      const progress = progressNow();
       const out: VerifyResult = { ...result, verdict, witness: { ...witness, holds, problems }, progress };
       if (verdict !== result.verdict || problems.length > 0) {
         out.text = `${result.text}\n\n${formatWitnessProblems(problems)}`;
@@ -104,14 +107,31 @@ export function createWitnessedVerifier(run: RunVerifier, options: WitnessOption
   };
 }
 
-function judge(base: Baseline, runs: TestCensus[], options: WitnessOptions): WitnessJudgement {
+function judge(
+  base: Baseline,
+  runs: TestCensus[],
+  options: WitnessOptions,
+  deletedFiles: string[],
+): WitnessJudgement {
   return judgeWitness({
     baseline: base.census,
     runs,
     baselineFlaky: base.flaky,
+    deletedFiles,
     ...(options.failToPass ? { failToPass: options.failToPass } : {}),
     ...(options.passToPass ? { passToPass: options.passToPass } : {}),
   });
+}
+
+/** Workspace-relative paths a git-style patch deletes. */
+function deletedPaths(patch: string): string[] {
+  try {
+    return parsePatchFiles(patch).files.flatMap((file) =>
+      file.newPath === null && file.oldPath !== null ? [file.oldPath] : [],
+    );
+  } catch {
+    return [];
+  }
 }
 
 export function formatWitnessProblems(problems: string[]): string {
