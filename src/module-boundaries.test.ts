@@ -8,9 +8,10 @@ import { test } from "node:test";
 const src = resolve(import.meta.dirname);
 
 const allowed: Record<string, string[]> = {
-  cli: ["web", "mcp", "loop", "tools", "verify", "signals", "model", "sandbox", "store", "util"],
-  web: ["loop", "store", "sandbox", "verify", "util"],
-  mcp: ["loop", "store", "sandbox", "verify", "tools", "util"],
+  cli: ["web", "mcp", "fleet", "loop", "tools", "verify", "signals", "model", "sandbox", "store", "util"],
+  web: ["fleet", "loop", "store", "sandbox", "verify", "util"],
+  mcp: ["fleet", "loop", "store", "sandbox", "verify", "tools", "util"],
+  fleet: ["loop", "store", "verify", "util"],
   loop: ["model", "tools", "verify", "signals", "store", "util"],
   tools: ["sandbox", "signals", "util"],
   verify: ["sandbox", "signals", "util"],

@@ -96,6 +96,7 @@ export function createProgressRenderer(
   maxSteps: number,
   out: NodeJS.WriteStream = process.stdout,
 ): ProgressRenderer {
+  if (mode === "quiet") return { onEvent() {}, close() {} };
   if (mode === "json") return { onEvent: (e) => out.write(`${JSON.stringify(e)}\n`), close() {} };
   if (mode === "plain")
     return {

@@ -12,7 +12,8 @@ import {
   parseBrowserChecks,
 } from "../verify/index.ts";
 
-export type OutputMode = "tty" | "plain" | "json";
+/** "quiet": nothing on stdout (a fleet worker runs many sessions at once). */
+export type OutputMode = "tty" | "plain" | "json" | "quiet";
 
 export interface FileConfig extends ModelConfig {
   verify?: string[];
@@ -38,6 +39,11 @@ export interface RunOptions {
   hidden: string[];
   browserChecks: BrowserCheckSpec[];
   model?: string;
+  /** Every --model given (best-of-n spreads its attempts over them). */
+  models: string[];
+  /** --attempts: best-of-n when above 1. */
+  attempts: number;
+  pick: "first" | "smallest";
   sandbox: "local" | "process";
   allowNet: string[];
   maxSteps: number;
@@ -62,6 +68,10 @@ export const runUsage = `usage: closedloop run "<task>" --verify "<cmd>" [option
                       with no uncaught exception, console error or failed request (repeatable)
   --expect-text TEXT  text the page of the preceding --browser-check must show
   --model ID          e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen3-coder, scripted:turns.json
+                      (repeat it with --attempts to spread the attempts over several models)
+  --attempts N        best-of-n: N attempts in parallel sandboxes (default 1; several --model: one each)
+  --pick RULE         first (default: the first verified attempt wins, the rest are cancelled) or
+                      smallest (wait for all, hand over the smallest verified patch)
   --sandbox NAME      local (isolated, default) or process (NO isolation)
   --allow-net HOST    host the sandbox may reach (repeatable; default none)
   --max-steps N       default 30
@@ -140,7 +150,9 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
       hidden: { type: "string", multiple: true },
       "browser-check": { type: "string", multiple: true },
       "expect-text": { type: "string", multiple: true },
-      model: { type: "string" },
+      model: { type: "string", multiple: true },
+      attempts: { type: "string" },
+      pick: { type: "string" },
       sandbox: { type: "string" },
       "allow-net": { type: "string", multiple: true },
       "max-steps": { type: "string" },
@@ -167,6 +179,11 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
       "--apply and --branch are alternatives: pick one (or neither, to only get patch.diff)",
     );
   const maxTime = values["max-time"] ?? config.maxTime;
+  const models = values.model ?? (config.model ? [config.model] : []);
+  const attempts = parsePositive("attempts", values.attempts, true) ?? Math.max(1, values.model?.length ?? 1);
+  const pick = values.pick ?? "first";
+  if (pick !== "first" && pick !== "smallest")
+    throw new UserError(`--pick ${pick}: choose first or smallest`);
   const options: RunOptions = {
     task,
     workspace,
@@ -174,6 +191,9 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     protect: values.protect ?? config.protect ?? [],
     hidden: values.hidden ?? config.hidden ?? [],
     browserChecks: browserChecksOf(tokens, config),
+    models,
+    attempts,
+    pick,
     sandbox,
     allowNet: values["allow-net"] ?? config.allowNet ?? [],
     maxSteps: parsePositive("max-steps", values["max-steps"] ?? config.maxSteps, true) ?? 30,
@@ -182,8 +202,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     runsDir: resolve(values["runs-dir"] ?? config.runsDir ?? ".closedloop/runs"),
     config,
   };
-  const model = values.model ?? config.model;
-  if (model) options.model = model;
+  if (models[0]) options.model = models[0];
   const maxCost = parsePositive("max-cost", values["max-cost"] ?? config.maxCost, false);
   if (maxCost !== undefined) options.maxCostUsd = maxCost;
   if (maxTime !== undefined) options.maxTimeMs = parseDuration(maxTime);

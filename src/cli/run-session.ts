@@ -48,6 +48,8 @@ export interface SessionInput {
   output: OutputMode;
   runsDir: string;
   resume?: ResumePlan;
+  /** Stops the run after its current step, as Ctrl-C does (a fleet cancelling an attempt). */
+  signal?: AbortSignal;
   /** Called with the result before the summary is printed (the demo prints its patch). */
   afterRun?: (result: LoopResult) => void;
 }
@@ -115,7 +117,7 @@ export async function runSession(input: SessionInput): Promise<number> {
   ignoreClosedStdout();
   const { config, launch } = input;
   const spec = unsealHiddenChecks(launch, config.verify.hidden);
-  const plain = input.output !== "json";
+  const plain = input.output === "tty" || input.output === "plain";
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
   const systemPrompt = loadSystemPrompt(launch.systemPrompt);
   if (plain) {
@@ -136,8 +138,15 @@ export async function runSession(input: SessionInput): Promise<number> {
     abort.abort();
     process.stderr.write("\nclosedloop: stopping after the current step (again to quit now)\n");
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // A quiet session belongs to a fleet, which handles signals for all its sessions.
+  const ownsSignals = input.output !== "quiet";
+  if (ownsSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  const stopFromCaller = () => abort.abort();
+  if (input.signal?.aborted) abort.abort();
+  input.signal?.addEventListener("abort", stopFromCaller, { once: true });
 
   let result: LoopResult;
   try {
@@ -168,6 +177,7 @@ export async function runSession(input: SessionInput): Promise<number> {
     renderer.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    input.signal?.removeEventListener("abort", stopFromCaller);
     log.close();
     await closeBrowser(sandbox).catch(() => {});
     await stopServers(sandbox).catch(() => {});
@@ -226,7 +236,7 @@ export async function runSession(input: SessionInput): Promise<number> {
     if (hostNote) console.log(hostNote);
     console.log(`patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show ${input.runId}`);
     if (result.outcome === "interrupted") console.log(`continue: closedloop resume ${input.runId}`);
-  } else if (hostNote) process.stderr.write(`${hostNote}\n`);
+  } else if (hostNote && input.output === "json") process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;
 }
