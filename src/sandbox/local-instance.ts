@@ -193,6 +193,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const bwrapArgs = [
     "--unshare-user",
     "--unshare-pid",
+    // The agent itself is PID 1: no bwrap init inside shares the channel's descriptors (an
+    // init running as the sandbox uid, dumpable, could be made to write forged frames through
+    // /proc/1/mem), and as PID 1 it ignores the signals sandboxed code may send it. It reaps
+    // orphans itself; when it exits the kernel ends every process in the namespace.
+    "--as-pid-1",
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup",
@@ -290,6 +295,9 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     await Promise.all(cleanups.map((c) => c().catch(() => {})));
     rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 });
   };
+
+  // Nothing an agent says after it broke the protocol is believed: end the sandbox at once.
+  channel.onProtocolError(() => void stop());
 
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(() => reject(new Error("timed out after 15 s")), 15_000).unref(),
