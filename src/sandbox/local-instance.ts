@@ -64,10 +64,10 @@ export interface LocalInstance {
 let swept = false;
 
 /** Removes state left by sandboxes whose host process died (once per process). */
-function sweepLeftovers(): void {
+async function sweepLeftovers(): Promise<void> {
   if (swept) return;
   swept = true;
-  sweepStaleCgroups();
+  await sweepStaleCgroups();
   if (!existsSync(runtimeRoot)) return;
   for (const entry of readdirSync(runtimeRoot)) {
     const owner = Number(entry.match(/^sbx-(\d+)-/)?.[1]);
@@ -129,7 +129,7 @@ export interface BootOptions {
 }
 
 export async function bootLocalInstance({ policy, limits, tools }: BootOptions): Promise<LocalInstance> {
-  sweepLeftovers();
+  await sweepLeftovers();
   mkdirSync(runtimeRoot, { recursive: true, mode: 0o711 });
   chmodSync(runtimeRoot, 0o711);
   const binDir = stageBinaries(tools);
