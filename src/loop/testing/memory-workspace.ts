@@ -80,7 +80,7 @@ export function createMemoryWorkspace(
       isolated: false,
     },
     async exec(command, options) {
-      if (!command.startsWith("git apply")) throw new Error(`the memory workspace cannot run: ${command}`);
+      if (!command.includes("git apply")) throw new Error(`the memory workspace cannot run: ${command}`);
       files = applyWholeFileDiff(files, String(options?.stdin ?? ""));
       return {
         exitCode: 0,
