@@ -8,73 +8,30 @@ import {
   formatSummaryTable,
   loadBullmqQueue,
   runBatch,
-  type TaskDefaults,
 } from "../fleet/index.ts";
 import { UserError } from "../util/index.ts";
 import { createBatchRenderer } from "./batch-progress.ts";
-import { fleetFlags, parseFleetFlags } from "./fleet-flags.ts";
+import { formatFlagHelp, parseFlagTable } from "./flag-table.ts";
+import { batchFlags, parsePick, parsePositiveFlag, taskDefaultsFor } from "./fleet-flags.ts";
 import { ignoreClosedStdout } from "./progress-renderer.ts";
-import { loadFileConfig, outputMode, parseFlags, sharedOptions } from "./run-options.ts";
+import { outputMode } from "./run-options.ts";
 import { createSessionAttemptRunner } from "./session-attempt-runner.ts";
 
 export const batchUsage = `usage: closedloop batch TASKS.jsonl --out DIR [options]
 
 A task record (one JSON object a line): instance_id; workspace (a folder) or repo + base_commit
 (a local path or file:// URL, checked out into DIR/workspaces); task (or problem_statement);
-verify, protect, hidden (lists of commands / globs); fail_to_pass, pass_to_pass (test lists);
-max_steps, max_cost, max_time; model. What a record leaves out comes from the flags below,
-then the workspace's closedloop.config.json.
+verify, protect, hidden (lists); fail_to_pass, pass_to_pass (test lists); max_steps, max_cost,
+max_time; model. What a record leaves out comes from the flags below, then the workspace's
+closedloop.config.json. Running the same command again continues where it stopped.
 
-  --out DIR             results.jsonl, summary.json, runs/ and attempts/ go here (required)
-  --concurrency N       attempts running at once in this process (default 2); with --queue,
-                        tasks in flight at once (default 64)
-  --attempts N          attempts per task, in parallel sandboxes (default 1)
-  --pick RULE           first (default: the first verified attempt, the rest cancelled) or
-                        smallest (wait for all, hand over the smallest verified patch)
-  --model ID            model of the attempts; repeat to spread attempts over several models
-  --verify CMD, --protect GLOB, --hidden CMD   defaults for records without them (repeatable)
-  --max-steps N, --max-cost USD, --max-time DUR, --max-tokens N   per-attempt budgets
-  --max-total-cost USD  start no new task once the batch has spent this much
-  --sandbox NAME        local (isolated, default) or process (NO isolation)
-  --allow-net HOST      host the sandboxes may reach (repeatable)
-  --redo                run every task again (the old results.jsonl is kept as results.gN.jsonl)
-  --queue redis://HOST:PORT   put attempts on a BullMQ queue; 'closedloop worker' processes run them
-  --json                one results.jsonl line per finished task on stdout
-  --plain               plain lines even on a terminal
+${formatFlagHelp(batchFlags)}
 
-Exit code: 0 when every task has a result (resolved or not), 1 when some have none (bad
+Exit code: 0 when every record has a result (resolved or not), 1 when some have none (a bad
 record, not run, interrupted), 2 for a usage error.`;
 
-function workspaceDefaults(workspace: string): TaskDefaults {
-  const c = loadFileConfig(workspace);
-  const out: TaskDefaults = {};
-  if (c.verify) out.verify = c.verify;
-  if (c.protect) out.protect = c.protect;
-  if (c.hidden) out.hidden = c.hidden;
-  if (c.model) out.models = [c.model];
-  if (c.maxSteps) out.maxSteps = c.maxSteps;
-  if (c.maxCost) out.maxCostUsd = c.maxCost;
-  if (c.maxTokens) out.maxTokens = c.maxTokens;
-  if (c.sandbox) out.sandbox = c.sandbox;
-  if (c.allowNet) out.allowNet = c.allowNet;
-  if (c.systemPrompt) out.systemPrompt = resolve(workspace, c.systemPrompt);
-  return out;
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...sharedOptions,
-      ...fleetFlags,
-      out: { type: "string" },
-      concurrency: { type: "string" },
-      redo: { type: "boolean" },
-      "max-total-cost": { type: "string" },
-      queue: { type: "string" },
-    },
-  });
+  const { values, positionals } = parseFlagTable(batchFlags, argv, "batch", { positionals: true });
   if (values.help) {
     console.log(batchUsage);
     return 0;
@@ -83,9 +40,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!tasksFile) throw new UserError("which tasks? closedloop batch TASKS.jsonl --out DIR");
   if (extra.length > 0) throw new UserError(`one tasks file at a time (got also ${extra.join(" ")})`);
   if (!values.out) throw new UserError("--out DIR is required: results.jsonl and the runs go there");
-  const fleet = parseFleetFlags(values);
-  const concurrency = fleet.positive("concurrency", values.concurrency, true);
-  const maxTotalCost = fleet.positive("max-total-cost", values["max-total-cost"], false);
+  const concurrency = parsePositiveFlag("concurrency", values.concurrency, true);
+  const attempts =
+    parsePositiveFlag("attempts", values.attempts, true) ?? Math.max(1, values.model?.length ?? 1);
+  const pick = parsePick(values.pick);
+  const maxTotalCost = parsePositiveFlag("max-total-cost", values["max-total-cost"], false);
+  // Flags that are wrong are wrong for every task: said once, now, not once per task.
+  taskDefaultsFor(values);
   const outDir = resolve(values.out);
   const output = outputMode(values);
   ignoreClosedStdout();
@@ -115,12 +76,11 @@ export async function run(argv: string[]): Promise<number> {
       outDir,
       queue,
       taskWindow: concurrency ?? (values.queue ? 64 : 2),
-      attempts: fleet.attempts,
-      pick: fleet.pick,
+      attempts,
+      pick,
       redo: values.redo ?? false,
       ...(maxTotalCost !== undefined ? { maxTotalCostUsd: maxTotalCost } : {}),
-      flags: fleet.defaults,
-      workspaceDefaults,
+      defaultsFor: (workspace) => taskDefaultsFor(values, workspace),
       signal: stop.signal,
       onBadRecord: (p) => renderer.note(`${tasksFile}:${p.line}: bad record skipped: ${p.message}`),
       onNotRun: (task, reason) => renderer.note(`${task.instanceId}: not run: ${reason}`),

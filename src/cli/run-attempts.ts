@@ -10,9 +10,9 @@ import {
   createInProcessQueue,
   runTaskAttempts,
 } from "../fleet/index.ts";
+import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { UserError } from "../util/index.ts";
-import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
 import { ignoreClosedStdout } from "./progress-renderer.ts";
 import type { RunOptions } from "./run-options.ts";
 import { createSessionAttemptRunner } from "./session-attempt-runner.ts";
@@ -43,6 +43,13 @@ export async function runAttempts(options: RunOptions): Promise<number> {
       protect: options.protect,
       hidden: options.hidden,
       ...(options.browserChecks.length > 0 ? { browserChecks: options.browserChecks } : {}),
+      ...(options.verifyTimeoutMs !== undefined ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+      launchExtras: {
+        ...(options.allowHostPorts.length > 0 ? { allowHostPorts: options.allowHostPorts } : {}),
+        ...(options.env.length > 0 ? { env: options.env } : {}),
+        ...(Object.keys(options.limits).length > 0 ? { limits: options.limits } : {}),
+        ...(options.modelConfig ? { modelConfig: options.modelConfig } : {}),
+      },
       budgets: {
         maxSteps: options.maxSteps,
         ...(options.maxCostUsd !== undefined ? { maxCostUsd: options.maxCostUsd } : {}),

@@ -2,15 +2,13 @@
 // one `run` and `resume` use), with a run id fixed by the job. If that run already has a
 // trajectory — another worker started it and died — it is resumed from it, not started over;
 // if it already finished, its result is read back and nothing runs.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { AttemptJob, AttemptResult, AttemptRunner, WitnessEntry } from "../fleet/index.ts";
 import { workerName } from "../fleet/index.ts";
-import { hashPatch, type LoopEvent, type LoopEventOf, planResume } from "../loop/index.ts";
+import { type LoopEvent, type LoopEventOf, planResume } from "../loop/index.ts";
 import { resolveModelId } from "../model/index.ts";
+import { hashPatch } from "../patch/index.ts";
 import { RunNotFoundError, RunStore } from "../store/index.ts";
 import { filterProtectedPatch, parseVerifierSpec } from "../verify/index.ts";
-import { loadFileConfig } from "./run-options.ts";
 import {
   absoluteModelId,
   buildRunConfig,
@@ -85,24 +83,21 @@ function resultOf(job: AttemptJob, store: RunStore, events: LoopEvent[]): Attemp
 }
 
 function launchFor(job: AttemptJob): LaunchSpec {
-  const config = existsSync(join(job.workspace, "closedloop.config.json"))
-    ? loadFileConfig(job.workspace)
-    : {};
   const spec = parseVerifierSpec({
     verify: job.verify,
     protect: job.protect,
     hidden: job.hidden,
     ...(job.browserChecks ? { browserChecks: job.browserChecks } : {}),
+    ...(job.verifyTimeoutMs !== undefined ? { timeoutMs: job.verifyTimeoutMs } : {}),
   });
-  const modelId = absoluteModelId(resolveModelId({ flag: job.model, config }));
+  const modelId = absoluteModelId(resolveModelId({ flag: job.model }));
   return sealHiddenChecks(job.runId, {
+    // Sandbox knobs and model settings the CLI passed through (limits, env, prices …).
+    ...(job.launchExtras as Partial<LaunchSpec> | undefined),
     modelId,
     backend: job.sandbox,
     allowNet: job.allowNet,
     spec,
-    ...(config.prices || config.contextWindows
-      ? { modelConfig: { prices: config.prices, contextWindows: config.contextWindows } }
-      : {}),
     ...(job.systemPrompt ? { systemPrompt: job.systemPrompt } : {}),
   });
 }

@@ -3,33 +3,30 @@
 // after their current step and go back on the queue, where a worker resumes them.
 import { loadBullmqQueue } from "../fleet/index.ts";
 import { parseDuration, UserError } from "../util/index.ts";
+import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
 import { parsePositiveFlag } from "./fleet-flags.ts";
-import { parseFlags } from "./run-options.ts";
 import { createSessionAttemptRunner } from "./session-attempt-runner.ts";
+
+const workerFlags = {
+  queue: { value: "URL", help: "the Redis that 'closedloop batch --queue URL' puts attempts on (required)" },
+  concurrency: { value: "N", help: "attempts at once (default 1)" },
+  "lock-duration": {
+    value: "DUR",
+    help: "how long a job stays this worker's without a renewal (default 5m;\nrenewed every half of it while the attempt runs, however long its steps)",
+  },
+  "stalled-interval": { value: "DUR", help: "how often dead workers' jobs are looked for (default 1m)" },
+  quiet: { help: "no line per job" },
+  help: { short: "h", help: "this text" },
+} as const satisfies FlagTable;
 
 const usage = `usage: closedloop worker --queue redis://HOST:PORT [options]
 
-  --queue URL            the Redis that 'closedloop batch --queue URL' puts attempts on (required)
-  --concurrency N        attempts at once (default 1)
-  --lock-duration DUR    how long a job stays this worker's without a renewal (default 5m;
-                         renewed every half of it while the attempt runs, however long its steps)
-  --stalled-interval DUR how often dead workers' jobs are looked for (default 1m)
-  --quiet                no line per job
+${formatFlagHelp(workerFlags)}
 
 Workers must see the batch's --out folder at the same path (same machine, or a shared mount).`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags({
-    args: argv,
-    options: {
-      queue: { type: "string" },
-      concurrency: { type: "string" },
-      "lock-duration": { type: "string" },
-      "stalled-interval": { type: "string" },
-      quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values } = parseFlagTable(workerFlags, argv, "worker");
   if (values.help) {
     console.log(usage);
     return 0;

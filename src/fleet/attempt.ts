@@ -22,6 +22,12 @@ export interface AttemptJob {
   protect: string[];
   hidden: string[];
   browserChecks?: BrowserCheckSpec[];
+  verifyTimeoutMs?: number;
+  /**
+   * Settings the CLI hands through to the run unread by the fleet (sandbox limits, env,
+   * host ports, model prices): JSON, so they travel in a Redis job as well.
+   */
+  launchExtras?: Record<string, unknown>;
   /** The user-given tests that must go from failing to passing / keep passing. */
   failToPass?: string[];
   passToPass?: string[];

@@ -35,6 +35,9 @@ export interface TaskDefaults {
   sandbox?: BackendName;
   allowNet?: string[];
   systemPrompt?: string;
+  verifyTimeoutMs?: number;
+  /** Handed through to each attempt unread (see AttemptJob.launchExtras). */
+  launchExtras?: Record<string, unknown>;
 }
 
 export interface BatchProgress {
@@ -55,10 +58,8 @@ export interface BatchOptions {
   pick: PickRule;
   redo?: boolean;
   maxTotalCostUsd?: number;
-  /** From the command line: wins over the workspace's config. */
-  flags: TaskDefaults;
-  /** The workspace's closedloop.config.json, as the CLI reads it. */
-  workspaceDefaults?: (workspace: string) => TaskDefaults;
+  /** Defaults of the tasks in a workspace (the CLI: its flags, then that workspace's config). */
+  defaultsFor: (workspace: string) => TaskDefaults;
   onBadRecord?: (problem: BadRecord) => void;
   onTaskStarted?: (task: TaskRecord, progress: BatchProgress) => void;
   onTaskFinished?: (line: BatchResultLine, progress: BatchProgress) => void;
@@ -76,11 +77,11 @@ export interface BatchRun {
 export function attemptJobs(
   task: TaskRecord,
   workspace: string,
-  o: Pick<BatchOptions, "attempts" | "flags" | "workspaceDefaults" | "outDir">,
+  o: Pick<BatchOptions, "attempts" | "defaultsFor" | "outDir">,
   generation: number,
 ): AttemptJob[] {
-  const file = o.workspaceDefaults?.(workspace) ?? {};
-  const pick = <K extends keyof TaskDefaults>(key: K): TaskDefaults[K] => o.flags[key] ?? file[key];
+  const defaults = o.defaultsFor(workspace);
+  const pick = <K extends keyof TaskDefaults>(key: K): TaskDefaults[K] => defaults[key];
   const verify = task.verify ?? pick("verify") ?? [];
   if (verify.length === 0)
     throw new TaskSetupError("no verifier: give verify in the record, --verify, or closedloop.config.json");
@@ -91,6 +92,8 @@ export function attemptJobs(
     const maxTimeMs = task.maxTimeMs ?? pick("maxTimeMs");
     const maxTokens = pick("maxTokens");
     const systemPrompt = pick("systemPrompt");
+    const verifyTimeoutMs = pick("verifyTimeoutMs");
+    const launchExtras = pick("launchExtras");
     return {
       instanceId: task.instanceId,
       attempt: i + 1,
@@ -114,6 +117,8 @@ export function attemptJobs(
       sandbox: pick("sandbox") ?? "local",
       allowNet: pick("allowNet") ?? [],
       ...(systemPrompt ? { systemPrompt } : {}),
+      ...(verifyTimeoutMs !== undefined ? { verifyTimeoutMs } : {}),
+      ...(launchExtras && Object.keys(launchExtras).length > 0 ? { launchExtras } : {}),
     };
   });
 }
@@ -154,8 +159,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchRun> {
         const workspace = await prepareTaskWorkspace(task, o.outDir);
         jobs = attemptJobs(task, workspace, o, folder.generation);
       } catch (error) {
-        if (!(error instanceof TaskSetupError)) throw error;
-        skip(task, `line ${task.line}: ${error.message}`);
+        // A checkout that fails or a workspace config that is wrong spoils this task only.
+        if (!(error instanceof TaskSetupError) && !UserError.isInstance(error)) throw error;
+        skip(task, `line ${task.line}: ${(error as Error).message}`);
         return;
       }
       progress.running++;
