@@ -1,6 +1,7 @@
 // The escape battery: every attack, in the order it runs. Each category lives in its own
 // file; this table is what the battery test and the report iterate over.
 import type { Attack } from "./attack-context.ts";
+import { channelAttacks } from "./attacks-channel.ts";
 import { diskBudgetAttacks } from "./attacks-disk-budget.ts";
 import { fileAttacks } from "./attacks-files.ts";
 import { homeMountAttacks } from "./attacks-home-mounts.ts";
@@ -24,4 +25,5 @@ export const attacks: Attack[] = [
   ...smallHoleAttacks,
   ...diskBudgetAttacks,
   ...homeMountAttacks,
+  ...channelAttacks,
 ];
