@@ -5,6 +5,7 @@ export type * from "./loop-events.ts";
 export type { EventLog, LoopEnvironment, LoopOptions, LoopResult } from "./loop-options.ts";
 export { planResume, type ResumePlan, readTrajectory, type Trajectory } from "./resume-plan.ts";
 export { type BudgetBreach, RunBudget } from "./run-budget.ts";
+export { type RunSummary, type StepPoint, summarizeRun } from "./run-summary.ts";
 export {
   defaultStallThresholds,
   StallDetector,
