@@ -14,12 +14,12 @@ import {
   runLoop,
 } from "../loop/index.ts";
 import { createModelClient, type ModelConfig } from "../model/index.ts";
+import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
 import { type BackendName, createSandbox } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
 import { browserCheckLabel, type VerifierSpec, verifyCandidate } from "../verify/index.ts";
-import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
 import { createProgressRenderer, ignoreClosedStdout } from "./progress-renderer.ts";
 import type { OutputMode } from "./run-options.ts";
 

@@ -181,7 +181,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
   // No single file may be larger than the disk budget: a sparse file would otherwise take no
   // disk yet cost its full size to read into a patch.
-  const rlimits = ["core=0", `fsize=${limits.diskBytes}`];
+  const rlimits = ["core=0", `fsize=${limits.diskBytes}`, `nofile=${limits.openFiles}`];
   if (!cgroup) {
     rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`);
   }

@@ -67,6 +67,7 @@ export interface AttackContext {
 export const batteryLimits: SandboxLimits = {
   memoryBytes: 256 * 1024 ** 2,
   maxProcesses: 256,
+  openFiles: 1024,
   cpuCores: 0.5,
   diskBytes: 64 * 1024 ** 2,
   shmBytes: 16 * 1024 ** 2,

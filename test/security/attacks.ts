@@ -7,6 +7,7 @@ import { networkAttacks } from "./attacks-network.ts";
 import { processAttacks } from "./attacks-processes.ts";
 import { resourceAttacks } from "./attacks-resources.ts";
 import { secretAttacks } from "./attacks-secrets.ts";
+import { smallHoleAttacks } from "./attacks-small-holes.ts";
 
 export type { Attack, AttackCategory, AttackContext, AttackOutcome } from "./attack-context.ts";
 
@@ -18,4 +19,5 @@ export const attacks: Attack[] = [
   ...deviceAttacks,
   ...kernelAttacks,
   ...resourceAttacks,
+  ...smallHoleAttacks,
 ];
