@@ -8,7 +8,8 @@ import type { BackendName } from "../sandbox/index.ts";
 import { RunStore } from "../store/index.ts";
 import { UserError } from "../util/index.ts";
 import { parseVerifierSpec } from "../verify/index.ts";
-import { loadFileConfig } from "./run-options.ts";
+import { loadFileConfig } from "./file-config.ts";
+import { runConfigKeys } from "./run-options.ts";
 import { absoluteModelId, buildRunConfig, type LaunchSpec, runSession } from "./run-session.ts";
 
 export function createRunLauncher(options: {
@@ -16,13 +17,17 @@ export function createRunLauncher(options: {
   defaultModel?: string | undefined;
 }): RunLauncher {
   return async (request, hooks) => {
-    const config = loadFileConfig(request.workspace);
+    const config = loadFileConfig(request.workspace, runConfigKeys);
+    const configModel = typeof config.model === "string" ? config.model : undefined;
+    const configSteps = typeof config.maxSteps === "number" ? config.maxSteps : undefined;
     const spec = parseVerifierSpec({ verify: request.verify, protect: request.protect });
-    const modelId = absoluteModelId(resolveModelId({ flag: request.model ?? options.defaultModel, config }));
+    const modelId = absoluteModelId(
+      resolveModelId({ flag: request.model ?? options.defaultModel, config: { model: configModel } }),
+    );
     const runId = RunStore.createRunId();
     const launch: LaunchSpec = { modelId, backend: options.backend, allowNet: [], spec };
     const budgets = {
-      maxSteps: request.maxSteps ?? config.maxSteps ?? 30,
+      maxSteps: request.maxSteps ?? configSteps ?? 30,
       ...(request.maxCostUsd !== undefined ? { maxCostUsd: request.maxCostUsd } : {}),
     };
     hooks.onRunId(runId);

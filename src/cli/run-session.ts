@@ -15,7 +15,7 @@ import {
 } from "../loop/index.ts";
 import { createModelClient, type ModelConfig } from "../model/index.ts";
 import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
-import { type BackendName, createSandbox } from "../sandbox/index.ts";
+import { type BackendName, createSandbox, type SandboxLimits } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
@@ -29,6 +29,10 @@ export interface LaunchSpec {
   modelConfig?: ModelConfig;
   backend: BackendName;
   allowNet: string[];
+  /** The sandbox's knobs from --allow-host-port, --env, --memory, --cpus, --disk, --timeout. */
+  allowHostPorts?: number[];
+  env?: string[];
+  limits?: Partial<SandboxLimits>;
   spec: VerifierSpec;
   systemPrompt?: string;
   /**
@@ -129,7 +133,13 @@ export async function runSession(input: SessionInput): Promise<number> {
       `model: ${model.info.label}${model.info.isScripted ? "" : ` (${model.info.id})`} · sandbox: ${isolation}`,
     );
   }
-  const policy = { backend: launch.backend, allowNet: launch.allowNet };
+  const policy = {
+    backend: launch.backend,
+    allowNet: launch.allowNet,
+    ...(launch.allowHostPorts ? { allowHostPorts: launch.allowHostPorts } : {}),
+    ...(launch.env ? { env: launch.env } : {}),
+    ...(launch.limits ? { limits: launch.limits } : {}),
+  };
   const sandbox = await createSandbox({ ...policy, workspace: config.workspace });
   const store = new RunStore(input.runsDir);
   const log = input.resume ? store.reopen(input.runId) : store.create(input.runId);

@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import type { BackendName } from "../sandbox/index.ts";
 import { parseDuration, UserError } from "../util/index.ts";
-import { parseFlags } from "./run-options.ts";
+import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
 
 export interface ServerOptions {
   backend: BackendName;
@@ -18,6 +18,27 @@ export interface ServerOptions {
   allowHosts: string[];
 }
 
+export const mcpFlags = {
+  sandbox: { value: "NAME", help: "local (bubblewrap, default) or process (NO isolation)" },
+  "runs-dir": { value: "DIR", help: "where runs are stored and read (default .closedloop/runs)" },
+  model: { value: "ID", help: "model for the run tool when a call names none" },
+  idle: { value: "DUR", help: "dispose a sandbox after this long unused (default 15m)" },
+  "max-sandboxes": { value: "N", help: "sandboxes held at once by this server (default 8)" },
+  help: { short: "h", help: "this text" },
+} as const satisfies FlagTable;
+
+export const serveFlags = {
+  port: { value: "N", help: "port (default 7420; 0 picks a free one)" },
+  host: { value: "ADDR", help: "address to bind (default 127.0.0.1); any other needs --token" },
+  token: { value: "TOKEN", help: "bearer token required on every request (or CLOSEDLOOP_TOKEN)" },
+  "allow-host": {
+    value: "NAME",
+    multiple: true,
+    help: "extra Host/Origin name accepted, e.g. this machine's DNS name",
+  },
+  ...mcpFlags,
+} as const satisfies FlagTable;
+
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "::1"]);
 
 export function isLoopbackHost(host: string): boolean {
@@ -25,37 +46,17 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export function serverUsage(command: "mcp" | "serve"): string {
-  const common = `  --sandbox NAME       local (bubblewrap, default) or process (NO isolation)
-  --runs-dir DIR       where runs are stored and read (default .closedloop/runs)
-  --model ID           model for the run tool when a call names none
-  --idle DURATION      dispose a sandbox after this long unused (default 15m)
-  --max-sandboxes N    sandboxes held at once by this server (default 8)
-  -h, --help           this text`;
   if (command === "mcp")
-    return `usage: closedloop mcp [options]\n\nServes closedloop's tools over MCP on stdin/stdout (for Claude Code, Codex, Cursor …).\n\noptions:\n${common}`;
-  return `usage: closedloop serve [options]\n\nServes MCP (Streamable HTTP) at /mcp and the live dashboard of runs at /.\n\noptions:\n  --port N             port (default 7420; 0 picks a free one)\n  --host ADDR          address to bind (default 127.0.0.1); any other needs --token\n  --token TOKEN        bearer token required on every request (or CLOSEDLOOP_TOKEN)\n  --allow-host NAME    extra Host/Origin name accepted (repeatable), e.g. a DNS name of this machine\n${common}`;
+    return `usage: closedloop mcp [options]\n\nServes closedloop's tools over MCP on stdin/stdout (for Claude Code, Codex, Cursor …).\n\noptions:\n${formatFlagHelp(mcpFlags)}`;
+  return `usage: closedloop serve [options]\n\nServes MCP (Streamable HTTP) at /mcp and the live dashboard of runs at /.\n\noptions:\n${formatFlagHelp(serveFlags)}`;
 }
 
 export function parseServerOptions(argv: string[], command: "mcp" | "serve"): ServerOptions | "help" {
-  const { values } = parseFlags({
-    args: argv,
-    options: {
-      sandbox: { type: "string" },
-      "runs-dir": { type: "string" },
-      model: { type: "string" },
-      idle: { type: "string" },
-      "max-sandboxes": { type: "string" },
-      help: { type: "boolean", short: "h" },
-      ...(command === "serve"
-        ? {
-            port: { type: "string" },
-            host: { type: "string" },
-            token: { type: "string" },
-            "allow-host": { type: "string", multiple: true },
-          }
-        : {}),
-    },
-  });
+  const { values } = parseFlagTable(serveFlags, argv, command);
+  if (command === "mcp")
+    for (const flag of Object.keys(serveFlags))
+      if (!(flag in mcpFlags) && values[flag as keyof typeof values] !== undefined)
+        throw new UserError(`--${flag} is a flag of closedloop serve; closedloop mcp speaks stdio`);
   if (values.help) return "help";
   const backend = values.sandbox ?? "local";
   if (backend !== "local" && backend !== "process")
@@ -68,8 +69,8 @@ export function parseServerOptions(argv: string[], command: "mcp" | "serve"): Se
   const port = Number(values.port ?? 7420);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UserError(`--port must be a port number 0–65535 (got '${values.port}')`);
-  const host = (values.host as string | undefined) ?? "127.0.0.1";
-  const token = (values.token as string | undefined) ?? process.env.CLOSEDLOOP_TOKEN ?? undefined;
+  const host = values.host ?? "127.0.0.1";
+  const token = values.token ?? process.env.CLOSEDLOOP_TOKEN ?? undefined;
   if (!isLoopbackHost(host) && !token)
     throw new UserError(
       `--host ${host} makes the server reachable from other machines: give --token TOKEN (or set CLOSEDLOOP_TOKEN) so only clients with it get in`,
@@ -85,6 +86,6 @@ export function parseServerOptions(argv: string[], command: "mcp" | "serve"): Se
     port,
     host,
     token,
-    allowHosts: (values["allow-host"] as string[] | undefined) ?? [],
+    allowHosts: values["allow-host"] ?? [],
   };
 }

@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive } from "../util/index.ts";
+import { isProcessAlive, raceTimeout } from "../util/index.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
 import { startEgressProxy } from "./egress-proxy.ts";
@@ -285,19 +285,23 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     try {
       child.kill("SIGKILL");
     } catch {}
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    await raceTimeout(exited, 2000, undefined);
     await cgroup?.remove();
     await Promise.all(cleanups.map((c) => c().catch(() => {})));
     rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 });
   };
 
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error("timed out after 15 s")), 15_000).unref(),
-  );
+  let started = false;
   try {
-    await Promise.race([channel.ready, timeout]);
-  } catch {
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
+    started =
+      (await raceTimeout(
+        channel.ready.then(() => true),
+        15_000,
+        false,
+      )) === true;
+  } catch {}
+  if (!started) {
+    await raceTimeout(exited, 200, undefined);
     await stop();
     throw new SandboxUnavailableError(explainStartFailure(stderr));
   }
@@ -354,11 +358,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
       },
     });
     cleanups.push(async () => fw.kill());
-    const outcome = await Promise.race([
-      isReady.then(() => "ready"),
-      fw.exited.then(() => "exited"),
-      new Promise((r) => setTimeout(() => r("timeout"), 5000)),
-    ]);
+    const outcome = await raceTimeout(
+      Promise.race([isReady.then(() => "ready"), fw.exited.then(() => "exited")]),
+      5000,
+      "timeout",
+    );
     if (outcome !== "ready") {
       await stop();
       throw new SandboxUnavailableError(
