@@ -64,10 +64,10 @@ export interface LocalInstance {
 let swept = false;
 
 /** Removes state left by sandboxes whose host process died (once per process). */
-function sweepLeftovers(): void {
+async function sweepLeftovers(): Promise<void> {
   if (swept) return;
   swept = true;
-  sweepStaleCgroups();
+  await sweepStaleCgroups();
   if (!existsSync(runtimeRoot)) return;
   for (const entry of readdirSync(runtimeRoot)) {
     const owner = Number(entry.match(/^sbx-(\d+)-/)?.[1]);
@@ -129,7 +129,7 @@ export interface BootOptions {
 }
 
 export async function bootLocalInstance({ policy, limits, tools }: BootOptions): Promise<LocalInstance> {
-  sweepLeftovers();
+  await sweepLeftovers();
   mkdirSync(runtimeRoot, { recursive: true, mode: 0o711 });
   chmodSync(runtimeRoot, 0o711);
   const binDir = stageBinaries(tools);
@@ -193,6 +193,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const bwrapArgs = [
     "--unshare-user",
     "--unshare-pid",
+    // The agent itself is PID 1: no bwrap init inside shares the channel's descriptors (an
+    // init running as the sandbox uid, dumpable, could be made to write forged frames through
+    // /proc/1/mem), and as PID 1 it ignores the signals sandboxed code may send it. It reaps
+    // orphans itself; when it exits the kernel ends every process in the namespace.
+    "--as-pid-1",
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup",
@@ -290,6 +295,9 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     await Promise.all(cleanups.map((c) => c().catch(() => {})));
     rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 });
   };
+
+  // Nothing an agent says after it broke the protocol is believed: end the sandbox at once.
+  channel.onProtocolError(() => void stop());
 
   let started = false;
   try {

@@ -1,6 +1,7 @@
 // The escape battery: every attack, in the order it runs. Each category lives in its own
 // file; this table is what the battery test and the report iterate over.
 import type { Attack } from "./attack-context.ts";
+import { channelAttacks } from "./attacks-channel.ts";
 import { fileAttacks } from "./attacks-files.ts";
 import { deviceAttacks, kernelAttacks } from "./attacks-kernel.ts";
 import { networkAttacks } from "./attacks-network.ts";
@@ -20,4 +21,5 @@ export const attacks: Attack[] = [
   ...kernelAttacks,
   ...resourceAttacks,
   ...smallHoleAttacks,
+  ...channelAttacks,
 ];
