@@ -51,7 +51,7 @@ export function createBatchRenderer(
     finished(line, progress) {
       last = progress;
       if (mode === "json") out.write(`${JSON.stringify(line)}\n`);
-      else if (mode !== "quiet") {
+      else {
         clear();
         out.write(`${formatTaskLine(line)}\n`);
         draw();

@@ -96,7 +96,6 @@ export function createProgressRenderer(
   maxSteps: number,
   out: NodeJS.WriteStream = process.stdout,
 ): ProgressRenderer {
-  if (mode === "quiet") return { onEvent() {}, close() {} };
   if (mode === "json") return { onEvent: (e) => out.write(`${JSON.stringify(e)}\n`), close() {} };
   if (mode === "plain")
     return {

@@ -30,8 +30,7 @@ import {
   textOf,
 } from "./sandbox-flags.ts";
 
-/** "quiet": nothing on stdout (a fleet worker runs many sessions at once). */
-export type OutputMode = "tty" | "plain" | "json" | "quiet";
+export type OutputMode = "tty" | "plain" | "json";
 export type { FileConfig };
 
 export const runFlags = {

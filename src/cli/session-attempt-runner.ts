@@ -1,4 +1,4 @@
-// The fleet's AttemptRunner as the CLI builds it: one attempt is one quiet run session (the same
+// The fleet's AttemptRunner as the CLI builds it: one attempt is one embedded run session (the same
 // one `run` and `resume` use), with a run id fixed by the job. If that run already has a
 // trajectory — another worker started it and died — it is resumed from it, not started over;
 // if it already finished, its result is read back and nothing runs.
@@ -113,10 +113,10 @@ export function createSessionAttemptRunner(): AttemptRunner {
           runId: job.runId,
           config: plan.config,
           launch: plan.config.launch as unknown as LaunchSpec,
-          output: "quiet",
+          output: "plain",
           runsDir: job.runsDir,
           resume: plan,
-          signal,
+          embedded: { onEvent: () => {}, signal },
         });
       } else {
         const launch = launchFor(job);
@@ -124,9 +124,9 @@ export function createSessionAttemptRunner(): AttemptRunner {
           runId: job.runId,
           config: buildRunConfig(job.task, job.workspace, launch, job.budgets),
           launch,
-          output: "quiet",
+          output: "plain",
           runsDir: job.runsDir,
-          signal,
+          embedded: { onEvent: () => {}, signal },
         });
       }
     }
