@@ -102,16 +102,17 @@ export async function createBullmqQueue(o: BullmqQueueOptions): Promise<AttemptQ
       const jobId = jobIdOf(job);
       const recorded = readAttemptResult(job.outDir, job.runId);
       if (recorded) return recorded;
-      const existing = await Job.fromId(queue, jobId);
-      if (existing && (await existing.getState()) === "failed") await existing.retry();
-      else if (!existing)
-        await queue.add("attempt", job, {
+      const submit = () =>
+        queue.add("attempt", job, {
           jobId,
           attempts: o.retries ?? 20,
           backoff: { type: "fixed", delay: 1000 },
           removeOnComplete: { age: 7 * 86_400 },
           removeOnFail: { age: 7 * 86_400 },
         });
+      const existing = await Job.fromId(queue, jobId);
+      if (existing && (await existing.getState()) === "failed") await existing.retry();
+      else if (!existing) await submit();
       let polls = 0;
       while (!closed) {
         const result = readAttemptResult(job.outDir, job.runId);
@@ -119,6 +120,9 @@ export async function createBullmqQueue(o: BullmqQueueOptions): Promise<AttemptQ
         // The state is asked less often than the folder is looked at: it costs a round trip.
         if (polls++ % 4 === 0) {
           const state = await queue.getJobState(jobId);
+          // Redis lost the job (restarted without persistence, flushed): put it back.
+          if (state === "unknown" && !readAttemptResult(job.outDir, job.runId) && !cancel.aborted)
+            await submit();
           if (state === "failed") {
             const failed = await Job.fromId(queue, jobId);
             return recordAttemptResult(

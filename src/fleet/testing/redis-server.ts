@@ -1,4 +1,4 @@
-// A real Redis (Debian's redis-server) for one test file: on a free loopback port, with no
+// A real Redis (Debian's redis-server) for a test or a bench: on a free loopback port, with no
 // persistence, its files in a temp folder; stopped by the caller.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,7 +39,7 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RunningRedis> {
+export async function startRedisServer(): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), "closedloop-redis-"));
   const port = await freePort();
   const child: ChildProcess = spawn(
