@@ -19,12 +19,12 @@ import {
   type ModelClient,
   type ModelConfig,
 } from "../model/index.ts";
-import { type BackendName, createSandbox } from "../sandbox/index.ts";
+import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
+import { type BackendName, createSandbox, type SandboxLimits } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
 import { browserCheckLabel, type VerifierSpec, verifyCandidate } from "../verify/index.ts";
-import { applyPatchToHost, commitPatchToBranch } from "./host-patch.ts";
 import { createProgressRenderer, ignoreClosedStdout } from "./progress-renderer.ts";
 import type { OutputMode } from "./run-options.ts";
 
@@ -34,6 +34,10 @@ export interface LaunchSpec {
   modelConfig?: ModelConfig;
   backend: BackendName;
   allowNet: string[];
+  /** The sandbox's knobs from --allow-host-port, --env, --memory, --cpus, --disk, --timeout. */
+  allowHostPorts?: number[];
+  env?: string[];
+  limits?: Partial<SandboxLimits>;
   spec: VerifierSpec;
   systemPrompt?: string;
   /**
@@ -55,6 +59,11 @@ export interface SessionInput {
   resume?: ResumePlan;
   /** Called with the result before the summary is printed (the demo prints its patch). */
   afterRun?: (result: LoopResult) => void;
+  /**
+   * Another program drives this run (the MCP server's `run` tool): nothing is printed and no
+   * signal handlers are installed; events go to `onEvent` and `signal` stops the run.
+   */
+  embedded?: { onEvent: (event: LoopEvent) => void; signal: AbortSignal };
 }
 
 /** Scripted model files are resolved now, so `resume` from another directory finds them. */
@@ -134,10 +143,10 @@ export function buildRunConfig(
 }
 
 export async function runSession(input: SessionInput): Promise<number> {
-  ignoreClosedStdout();
-  const { config, launch } = input;
+  const { config, launch, embedded } = input;
+  if (!embedded) ignoreClosedStdout();
   const spec = unsealHiddenChecks(launch, config.verify.hidden);
-  const plain = input.output !== "json";
+  const plain = input.output !== "json" && !embedded;
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
   assertCostBudgetPriced(model, config.budgets);
   const systemPrompt = loadSystemPrompt(launch.systemPrompt);
@@ -147,20 +156,33 @@ export async function runSession(input: SessionInput): Promise<number> {
       `model: ${model.info.label}${model.info.isScripted ? "" : ` (${model.info.id})`} · sandbox: ${isolation}`,
     );
   }
-  const policy = { backend: launch.backend, allowNet: launch.allowNet };
+  const policy = {
+    backend: launch.backend,
+    allowNet: launch.allowNet,
+    ...(launch.allowHostPorts ? { allowHostPorts: launch.allowHostPorts } : {}),
+    ...(launch.env ? { env: launch.env } : {}),
+    ...(launch.limits ? { limits: launch.limits } : {}),
+  };
   const sandbox = await createSandbox({ ...policy, workspace: config.workspace });
   const store = new RunStore(input.runsDir);
   const log = input.resume ? store.reopen(input.runId) : store.create(input.runId);
   if (!input.resume) store.index({ id: input.runId, at: Date.now(), task: config.task, status: "started" });
-  const renderer = createProgressRenderer(input.output, config.budgets.maxSteps);
+  const renderer = embedded
+    ? { onEvent: embedded.onEvent, close: () => {} }
+    : createProgressRenderer(input.output, config.budgets.maxSteps);
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(130);
     abort.abort();
     process.stderr.write("\nclosedloop: stopping after the current step (again to quit now)\n");
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  if (embedded) {
+    if (embedded.signal.aborted) abort.abort();
+    embedded.signal.addEventListener("abort", () => abort.abort(), { once: true });
+  } else {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
 
   let result: LoopResult;
   try {
@@ -259,7 +281,7 @@ export async function runSession(input: SessionInput): Promise<number> {
     if (hostNote) console.log(hostNote);
     console.log(`patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show ${input.runId}`);
     if (result.outcome === "interrupted") console.log(`continue: closedloop resume ${input.runId}`);
-  } else if (hostNote) process.stderr.write(`${hostNote}\n`);
+  } else if (hostNote && !embedded) process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;
 }

@@ -1,8 +1,9 @@
 // Every workspace state the run reached (a checkpoint is the diff against the baseline, keyed
 // by its content hash) and the verdicts they got, so a stalled run can go back to the state
 // with the fewest failures. The empty diff, the user's own tree, is always there.
+
+import { hashPatch } from "../patch/index.ts";
 import type { LoopEvent } from "./loop-events.ts";
-import { hashPatch } from "./workspace-patch.ts";
 
 export interface Checkpoint {
   hash: string;

@@ -3,6 +3,7 @@
 // ends only through a RunStop (verified, budget, stall, out of turns, model error, interrupted);
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
 import type { BilledAttempt, ModelResponse, ToolCall } from "../model/index.ts";
+import { hashPatch, patchFiles } from "../patch/index.ts";
 import { estimateTokens } from "../signals/index.ts";
 import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
 import { filterProtectedPatch, type VerifyResult } from "../verify/index.ts";
@@ -18,10 +19,10 @@ import {
   verifierObservation,
 } from "./loop-messages.ts";
 import type { LoopOptions, LoopResult } from "./loop-options.ts";
+import { restoreCheckpoint } from "./restore-checkpoint.ts";
 import type { ResumePlan } from "./resume-plan.ts";
 import { type BudgetBreach, RunBudget } from "./run-budget.ts";
 import { defaultStallThresholds, StallDetector, type StallSignal } from "./stall-detector.ts";
-import { hashPatch, patchFiles, restoreCheckpoint } from "./workspace-patch.ts";
 
 const interruptedReason = "interrupted: the run was stopped by a signal";
 

@@ -2,11 +2,12 @@
 // verdict and a resume marker) are commit points: what follows the last commit point before a
 // crash is an unfinished step, which is left in the append-only log but excluded from the
 // trajectory, and done again. So the trajectory has every step exactly once and no gap.
+
+import { hashPatch } from "../patch/index.ts";
 import { UserError } from "../util/index.ts";
 import type { LoopEvent, RunConfig, Totals } from "./loop-events.ts";
 import { addUsage, emptyTotals } from "./run-budget.ts";
 import type { StallSnapshot } from "./stall-detector.ts";
-import { hashPatch } from "./workspace-patch.ts";
 
 export interface ResumePlan {
   runId: string;

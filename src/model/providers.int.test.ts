@@ -136,7 +136,7 @@ test("an OpenAI codex model goes to the Responses endpoint, other OpenAI models 
       [responses.requests[0]?.path, chat.requests[0]?.path],
       ["/v1/responses", "/v1/chat/completions"],
     );
-    assert.equal((responses.requests[0]?.body as { model?: string }).model, "gpt-5.1-codex");
+    assert.equal((responses.requests[0]?.body as { model?: string } | undefined)?.model, "gpt-5.1-codex");
   } finally {
     await Promise.all([responses.close(), chat.close()]);
   }
@@ -161,7 +161,7 @@ test("OpenAI requests carry the run's prompt_cache_key, on both endpoints; opena
     await createModelClient("openai:gpt-5", { env: { ...env, OPENAI_BASE_URL: chat.baseURL } }).step(request);
     await createModelClient(`openai-compatible:${chat.baseURL}#m`, { env: {} }).step(request);
     const key = (r: { body: unknown } | undefined) =>
-      (r?.body as { prompt_cache_key?: string }).prompt_cache_key;
+      (r?.body as { prompt_cache_key?: string } | undefined)?.prompt_cache_key;
     assert.equal(key(responses.requests[0]), "closedloop-run-42");
     assert.equal(key(chat.requests[0]), "closedloop-run-42");
     assert.equal(key(chat.requests[1]), undefined);

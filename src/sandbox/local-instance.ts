@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive } from "../util/index.ts";
+import { isProcessAlive, raceTimeout } from "../util/index.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
 import { startEgressProxy } from "./egress-proxy.ts";
@@ -64,10 +64,10 @@ export interface LocalInstance {
 let swept = false;
 
 /** Removes state left by sandboxes whose host process died (once per process). */
-function sweepLeftovers(): void {
+async function sweepLeftovers(): Promise<void> {
   if (swept) return;
   swept = true;
-  sweepStaleCgroups();
+  await sweepStaleCgroups();
   if (!existsSync(runtimeRoot)) return;
   for (const entry of readdirSync(runtimeRoot)) {
     const owner = Number(entry.match(/^sbx-(\d+)-/)?.[1]);
@@ -129,7 +129,7 @@ export interface BootOptions {
 }
 
 export async function bootLocalInstance({ policy, limits, tools }: BootOptions): Promise<LocalInstance> {
-  sweepLeftovers();
+  await sweepLeftovers();
   mkdirSync(runtimeRoot, { recursive: true, mode: 0o711 });
   chmodSync(runtimeRoot, 0o711);
   const binDir = stageBinaries(tools);
@@ -181,7 +181,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
   // No single file may be larger than the disk budget: a sparse file would otherwise take no
   // disk yet cost its full size to read into a patch.
-  const rlimits = ["core=0", `fsize=${limits.diskBytes}`];
+  const rlimits = ["core=0", `fsize=${limits.diskBytes}`, `nofile=${limits.openFiles}`];
   if (!cgroup) {
     rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`);
   }
@@ -193,6 +193,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const bwrapArgs = [
     "--unshare-user",
     "--unshare-pid",
+    // The agent itself is PID 1: no bwrap init inside shares the channel's descriptors (an
+    // init running as the sandbox uid, dumpable, could be made to write forged frames through
+    // /proc/1/mem), and as PID 1 it ignores the signals sandboxed code may send it. It reaps
+    // orphans itself; when it exits the kernel ends every process in the namespace.
+    "--as-pid-1",
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup",
@@ -285,19 +290,26 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     try {
       child.kill("SIGKILL");
     } catch {}
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    await raceTimeout(exited, 2000, undefined);
     await cgroup?.remove();
     await Promise.all(cleanups.map((c) => c().catch(() => {})));
     rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 });
   };
 
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error("timed out after 15 s")), 15_000).unref(),
-  );
+  // Nothing an agent says after it broke the protocol is believed: end the sandbox at once.
+  channel.onProtocolError(() => void stop());
+
+  let started = false;
   try {
-    await Promise.race([channel.ready, timeout]);
-  } catch {
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
+    started =
+      (await raceTimeout(
+        channel.ready.then(() => true),
+        15_000,
+        false,
+      )) === true;
+  } catch {}
+  if (!started) {
+    await raceTimeout(exited, 200, undefined);
     await stop();
     throw new SandboxUnavailableError(explainStartFailure(stderr));
   }
@@ -354,11 +366,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
       },
     });
     cleanups.push(async () => fw.kill());
-    const outcome = await Promise.race([
-      isReady.then(() => "ready"),
-      fw.exited.then(() => "exited"),
-      new Promise((r) => setTimeout(() => r("timeout"), 5000)),
-    ]);
+    const outcome = await raceTimeout(
+      Promise.race([isReady.then(() => "ready"), fw.exited.then(() => "exited")]),
+      5000,
+      "timeout",
+    );
     if (outcome !== "ready") {
       await stop();
       throw new SandboxUnavailableError(

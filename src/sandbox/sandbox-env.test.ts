@@ -14,7 +14,7 @@ function make(...rels: string[]): void {
   for (const rel of rels) mkdirSync(join(hostHome, rel), { recursive: true });
 }
 
-test("only allowlisted host variables get through; secrets, sockets and cloud credentials do not", () => {
+test("only allowlisted host variables get through; secrets (LC_SECRET_TOKEN too), sockets and cloud credentials do not", () => {
   const { env } = buildSandboxEnv({
     ...base,
     policy: {},
@@ -23,6 +23,9 @@ test("only allowlisted host variables get through; secrets, sockets and cloud cr
       PATH: "/usr/bin:/bin",
       LANG: "C.UTF-8",
       LC_ALL: "C",
+      LC_TIME: "en_GB.UTF-8",
+      LC_SECRET_TOKEN: "lc-secret",
+      LC_TERMINAL: "iTerm2",
       TERM: "xterm",
       CI: "1",
       GITHUB_TOKEN: "ghp_x",
@@ -37,6 +40,7 @@ test("only allowlisted host variables get through; secrets, sockets and cloud cr
     PATH: "/usr/bin:/bin",
     LANG: "C.UTF-8",
     LC_ALL: "C",
+    LC_TIME: "en_GB.UTF-8",
     TERM: "xterm",
     CI: "1",
     SHELL: "/bin/sh",

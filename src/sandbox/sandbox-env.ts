@@ -28,8 +28,33 @@ export interface SandboxEnv {
 
 const fallbackPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** Host variables that carry no authority: locale, terminal and CI hints. */
-const allowedNames = new Set(["LANG", "TERM", "TZ", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "CI"]);
+/**
+ * Host variables that carry no authority: locale, terminal and CI hints. The locale names
+ * are listed one by one: an `LC_` prefix would also let `LC_SECRET_TOKEN` through.
+ */
+const allowedNames = new Set([
+  "LANG",
+  "LANGUAGE",
+  "LC_ALL",
+  "LC_CTYPE",
+  "LC_NUMERIC",
+  "LC_TIME",
+  "LC_COLLATE",
+  "LC_MONETARY",
+  "LC_MESSAGES",
+  "LC_PAPER",
+  "LC_NAME",
+  "LC_ADDRESS",
+  "LC_TELEPHONE",
+  "LC_MEASUREMENT",
+  "LC_IDENTIFICATION",
+  "TERM",
+  "TZ",
+  "COLORTERM",
+  "NO_COLOR",
+  "FORCE_COLOR",
+  "CI",
+]);
 
 /**
  * Toolchains that live under the home directory. `dirs` are the parts that must be visible;
@@ -66,7 +91,7 @@ export function buildSandboxEnv(input: SandboxEnvInput): SandboxEnv {
 
   for (const [name, value] of Object.entries(hostEnv)) {
     if (value === undefined) continue;
-    if (allowedNames.has(name) || name.startsWith("LC_")) env[name] = value;
+    if (allowedNames.has(name)) env[name] = value;
   }
 
   const toolchainDirs: string[] = [];

@@ -32,6 +32,11 @@ export interface SandboxPolicy {
 export interface SandboxLimits {
   memoryBytes: number;
   maxProcesses: number;
+  /**
+   * Open files per process (RLIMIT_NOFILE, soft = hard). With `maxProcesses` it bounds the
+   * sandbox's total: at most maxProcesses × openFiles of the system's file table.
+   */
+  openFiles: number;
   /** CPU share as a fraction of one core (1 = one full core). */
   cpuCores: number;
   /** Bytes that may be written into the sandbox's writable layer (and /tmp). */
@@ -46,6 +51,7 @@ export interface SandboxLimits {
 export const defaultLimits: SandboxLimits = {
   memoryBytes: 2 * 1024 ** 3,
   maxProcesses: 1024,
+  openFiles: 4096,
   cpuCores: 1,
   diskBytes: 1024 ** 3,
   shmBytes: 64 * 1024 ** 2,

@@ -54,7 +54,10 @@ export class PromptCacheSimulator {
   private breakpoints(prompt: PromptBlocks, rule: Extract<CacheRule, { kind: "breakpoints" }>) {
     const prefixes: string[] = [];
     let running = "";
-    for (const block of prompt.blocks) prefixes.push((running += block));
+    for (const block of prompt.blocks) {
+      running += block;
+      prefixes.push(running);
+    }
     let read = 0;
     for (const point of prompt.breakpoints) {
       for (let end = point; end >= Math.max(0, point - rule.lookback); end--) {
