@@ -8,16 +8,31 @@ import { test } from "node:test";
 const src = resolve(import.meta.dirname);
 
 const allowed: Record<string, string[]> = {
-  cli: ["web", "mcp", "loop", "tools", "verify", "signals", "model", "sandbox", "store", "util"],
-  web: ["loop", "store", "sandbox", "verify", "util"],
-  mcp: ["loop", "store", "sandbox", "verify", "tools", "util"],
-  loop: ["model", "tools", "verify", "signals", "store", "util"],
-  tools: ["sandbox", "signals", "util"],
-  verify: ["sandbox", "signals", "util"],
+  cli: [
+    "web",
+    "mcp",
+    "fleet",
+    "loop",
+    "tools",
+    "verify",
+    "signals",
+    "model",
+    "sandbox",
+    "store",
+    "patch",
+    "util",
+  ],
+  web: ["fleet", "loop", "store", "verify", "sandbox", "signals", "util"],
+  mcp: ["fleet", "loop", "store", "verify", "sandbox", "signals", "util"],
+  fleet: ["loop", "store", "verify", "util"],
+  loop: ["model", "tools", "verify", "signals", "store", "patch", "util"],
+  tools: ["sandbox", "signals", "patch", "util"],
+  verify: ["sandbox", "signals", "patch", "util"],
   signals: ["util"],
   model: ["util"],
   sandbox: ["util"],
   store: ["util"],
+  patch: ["util"],
   util: [],
 };
 

@@ -3,9 +3,9 @@
 // state: the one that fixes the most baseline failures and breaks no baseline pass, where a
 // crash, a syntax error or an unparsed run ranks below every parsed one (Progress, from verify/).
 // The empty diff, the user's own tree, is always there.
+import { hashPatch } from "../patch/index.ts";
 import { compareProgress, type Progress } from "../verify/index.ts";
 import type { LoopEvent } from "./loop-events.ts";
-import { hashPatch } from "./workspace-patch.ts";
 
 export interface Checkpoint {
   hash: string;

@@ -4,9 +4,9 @@ import type { ModelClient } from "../model/index.ts";
 import type { Tool } from "../tools/index.ts";
 import type { VerifyResult } from "../verify/index.ts";
 import type { LoopEvent, RunConfig, RunOutcome, Totals, VerifyReason } from "./loop-events.ts";
+import type { WorkspaceSandbox } from "./restore-checkpoint.ts";
 import type { ResumePlan } from "./resume-plan.ts";
 import type { StallThresholds } from "./stall-detector.ts";
-import type { WorkspaceSandbox } from "./workspace-patch.ts";
 
 export interface LoopEnvironment {
   sandbox: WorkspaceSandbox;

@@ -1,11 +1,6 @@
 // Public face of the verify module: verifier specs, protected paths, and the clean-room
 // verdict that decides when a run is done.
-export {
-  type FilteredPatch,
-  filterProtectedPatch,
-  type PatchFile,
-  parsePatchFiles,
-} from "./filter-protected-patch.ts";
+export { filterProtectedPatch } from "./filter-protected-patch.ts";
 export { formatVerifyText } from "./format-verify-text.ts";
 export { isProtectedPath, matchGlob } from "./match-glob.ts";
 export {

@@ -4,10 +4,11 @@
 // tests) can make it pass. The sandbox is always disposed, whatever happens.
 import { createHash } from "node:crypto";
 import { stripVTControlCharacters } from "node:util";
+import { applyPatchIn, PatchFormatError } from "../patch/index.ts";
 import { createSandbox, type Sandbox, type SandboxPolicy } from "../sandbox/index.ts";
 import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
-import { filterProtectedPatch, PatchFormatError } from "./filter-protected-patch.ts";
+import { filterProtectedPatch } from "./filter-protected-patch.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
 import type { CommandVerdict, Verdict, VerifierSpec, VerifyResult } from "./types.ts";
@@ -63,7 +64,7 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
   };
   try {
     if (filtered.patch.length > 0) {
-      const applied = await applyPatch(clean, input.workspace, filtered.patch);
+      const applied = await applyPatchIn(clean, input.workspace, filtered.patch);
       if (applied !== undefined)
         return errorResult(
           input,
@@ -129,26 +130,6 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     if (ownProbe) await (await ownProbe.catch(() => undefined))?.dispose();
     await clean.dispose();
   }
-}
-
-/** Undefined when the patch applied; otherwise git's explanation. */
-async function applyPatch(sandbox: Sandbox, workspace: string, patch: string): Promise<string | undefined> {
-  // Outside a repository git applies paths relative to the current directory. Inside one (a
-  // workspace below the top of a repo) it would silently skip paths outside the current
-  // directory, so discovery stops at the workspace's parent — computed in the shell, since a
-  // backend may hold the files elsewhere than the host path. The ownership check is off: under
-  // a user namespace the tree belongs to another uid.
-  const command = 'GIT_CEILING_DIRECTORIES="$(dirname "$PWD")" git apply --whitespace=nowarn -';
-  const result = await sandbox.exec(command, {
-    cwd: workspace,
-    stdin: patch,
-    timeoutMs: 120_000,
-    env: { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "safe.directory", GIT_CONFIG_VALUE_0: "*" },
-  });
-  if (result.exitCode === 0) return undefined;
-  return (
-    (result.stderr || result.stdout).trim() || `git apply exited with ${result.exitCode ?? result.signal}`
-  );
 }
 
 interface WorkspaceAlias {

@@ -2,7 +2,7 @@
 // baseline (the user's tree, no patch) is run once, plus `confirm` more times to find tests that
 // flip on their own; each candidate's green verdict must then hold up in `confirm` more clean-room
 // runs of the same patch. An empty patch is never verified: it cannot be a fix.
-import { parsePatchFiles } from "./filter-protected-patch.ts";
+import { parsePatchFiles } from "../patch/index.ts";
 import { crashedAgainst, formatProgress, type Progress, progressOf } from "./progress.ts";
 import { censusOf, type TestCensus } from "./test-census.ts";
 import type { VerifyResult } from "./types.ts";

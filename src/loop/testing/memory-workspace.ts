@@ -69,6 +69,7 @@ export function createMemoryWorkspace(
       limits: {
         memoryBytes: 0,
         maxProcesses: 0,
+        openFiles: 0,
         cpuCores: 0,
         diskBytes: 0,
         shmBytes: 0,
@@ -79,7 +80,7 @@ export function createMemoryWorkspace(
       isolated: false,
     },
     async exec(command, options) {
-      if (!command.startsWith("git apply")) throw new Error(`the memory workspace cannot run: ${command}`);
+      if (!command.includes("git apply")) throw new Error(`the memory workspace cannot run: ${command}`);
       files = applyWholeFileDiff(files, String(options?.stdin ?? ""));
       return {
         exitCode: 0,

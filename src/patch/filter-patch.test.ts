@@ -4,7 +4,19 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { filterProtectedPatch, PatchFormatError, parsePatchFiles } from "./filter-protected-patch.ts";
+import { filterPatch } from "./filter-patch.ts";
+import { hashPatch, PatchFormatError, parsePatchFiles, patchFiles, patchPaths } from "./parse-patch.ts";
+
+/** The predicate the verifier passes, reduced to prefixes and suffixes for these fixtures. */
+const dropping =
+  (names: string[]) =>
+  (path: string): boolean =>
+    names.some((n) =>
+      n.startsWith("*")
+        ? path.endsWith(n.slice(1))
+        : path === n || path.endsWith(`/${n}`) || path.startsWith(`${n}/`),
+    );
+const filterProtectedPatch = (text: string, names: string[]) => filterPatch(text, dropping(names));
 
 // Fixtures come from real git: a repository, a pristine copy of it, and the diff of a set of
 // changes that touch protected and unprotected files in every way git can express.
@@ -61,7 +73,7 @@ test("the files of a real git patch are named with their old and new paths", () 
 });
 
 test("edits and deletions of protected files are removed and the rest still applies", () => {
-  const filtered = filterProtectedPatch(patch, ["test/**"]);
+  const filtered = filterProtectedPatch(patch, ["test"]);
   assert.deepEqual(filtered.restored, [
     "test/other.test.js",
     "test/sum.test.js",
@@ -97,9 +109,19 @@ test("with nothing protected the patch is unchanged, and a fully protected patch
   const all = filterProtectedPatch(patch, ["src", "test", "docs", "README.md"]);
   assert.equal(all.patch, "");
   assert.equal(all.changed.length, 0);
-  assert.equal(filterProtectedPatch("", ["test/**"]).patch, "");
+  assert.equal(filterProtectedPatch("", ["test"]).patch, "");
 });
 
 test("text that is not a git patch is reported, not silently treated as empty", () => {
   assert.throws(() => parsePatchFiles("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"), PatchFormatError);
+});
+
+test("a patch's paths and files are read from its sections, quoted names decoded", () => {
+  assert.ok(patchPaths(patch).includes("test/weird name ü.test.js"));
+  assert.ok(patchPaths(patch).includes("README.md"));
+  assert.ok(patchFiles(patch).includes("docs/README.md"));
+  assert.ok(!patchFiles(patch).includes("README.md"));
+  assert.deepEqual(patchFiles("# closedloop: big.bin is left out\n"), []);
+  assert.equal(hashPatch(patch), hashPatch(`${patch}`));
+  assert.notEqual(hashPatch(patch), hashPatch(""));
 });

@@ -8,34 +8,16 @@ import { existsSync, lstatSync, mkdtempSync, realpathSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { UserError } from "../util/index.ts";
+import { parsePatchFiles, patchPaths, unquote } from "./parse-patch.ts";
 
 export class UnsafePatchError extends UserError {
   override readonly name = "UnsafePatchError";
 }
 
-/** Every path a git diff names: its headers, renames, copies and ---/+++ lines. */
-export function patchPaths(patch: string): string[] {
-  const paths = new Set<string>();
-  for (const line of patch.split("\n")) {
-    const header = /^diff --git a\/(.+) b\/(.+)$/.exec(line);
-    if (header) {
-      paths.add(header[1]!);
-      paths.add(header[2]!);
-      continue;
-    }
-    const move = /^(?:rename|copy) (?:from|to) (.+)$/.exec(line);
-    if (move) paths.add(move[1]!);
-    const side = /^(?:---|\+\+\+) (?:[ab]\/)?(.+)$/.exec(line);
-    if (side && side[1] !== "/dev/null") paths.add(side[1]!.replace(/\t.*$/, ""));
-  }
-  return [...paths];
-}
-
 /** Throws an UnsafePatchError naming the first path that could reach outside `root`. */
 export function checkPatchPaths(root: string, patch: string): void {
   const realRoot = realpathSync(root);
-  for (const raw of patchPaths(patch)) {
-    const path = raw.replace(/^"|"$/g, "");
+  for (const path of new Set([...patchPaths(patch), ...rawHeaderPaths(patch)])) {
     const parts = path.split("/");
     if (isAbsolute(path) || path.startsWith("~"))
       throw new UnsafePatchError(`refusing the patch: ${path} is absolute`);
@@ -54,20 +36,32 @@ export function checkPatchPaths(root: string, patch: string): void {
     }
   }
   // A new or changed symlink must not point out of the repo either.
-  for (const section of patch.split(/^diff --git /m).slice(1)) {
-    if (!/^(?:new file mode|new mode|index \S+) ?120000/m.test(section)) continue;
-    const name = /^a\/\S+ b\/(\S+)/.exec(section)?.[1] ?? "";
+  for (const file of parsePatchFiles(patch).files) {
+    if (file.newPath === null || !/^(?:new file mode|new mode|index \S+) ?120000/m.test(file.text)) continue;
     const target =
-      section
+      file.text
         .split("\n")
         .find((l) => l.startsWith("+") && !l.startsWith("+++"))
         ?.slice(1) ?? "";
-    const resolved = posix.normalize(posix.join(posix.dirname(name), target));
+    const resolved = posix.normalize(posix.join(posix.dirname(file.newPath), target));
     if (isAbsolute(target) || resolved.startsWith(".."))
       throw new UnsafePatchError(
-        `refusing the patch: symlink ${name} would point out of the repo (${target})`,
+        `refusing the patch: symlink ${file.newPath} would point out of the repo (${target})`,
       );
   }
+}
+
+/**
+ * The names as written on the header lines, before git's prefix is stripped: a `--- /etc/x`
+ * is read by git as `etc/x`, but a patch that says it is refused all the same.
+ */
+function rawHeaderPaths(patch: string): string[] {
+  const paths: string[] = [];
+  for (const line of patch.split("\n")) {
+    const side = /^(?:---|\+\+\+) (?:[ab]\/)?(.+)$/.exec(line);
+    if (side && side[1] !== "/dev/null") paths.push(unquote(side[1]!.replace(/\t.*$/, "")));
+  }
+  return paths;
 }
 
 function isSymlink(path: string): boolean {
@@ -111,7 +105,7 @@ export function applyPatchToHost(workspace: string, patch: string): string[] {
     );
   const applied = git(workspace, ["apply", "--whitespace=nowarn", "-"], patch);
   if (!applied.ok) throw new UserError(`git apply failed (${applied.err}); nothing was changed`);
-  return patchPaths(patch).filter((p) => p !== "/dev/null");
+  return patchPaths(patch);
 }
 
 // A branch may be made from a workspace below the top of its repository.
