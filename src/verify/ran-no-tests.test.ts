@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { compactOutput } from "../signals/index.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
 
 // The outputs come from the real node:test runner on this machine.
@@ -42,4 +43,19 @@ test("a parsed summary from a test runner with nothing counted is an empty run",
 test("mocha's zero-passing line without failures is an empty run", () => {
   assert.equal(ranNoTests("\n\n  0 passing (1ms)\n\n"), true);
   assert.equal(ranNoTests("\n  0 passing (1ms)\n  2 failing\n"), false);
+});
+
+test("a passing tape run (TAP 13, `# tests 334`, `# pass  334`) ran tests", () => {
+  const lines = ['const test = require("tape");'];
+  for (let i = 0; i < 334; i++) lines.push(`test("t${i}", (t) => { t.ok(true); t.end(); });`);
+  writeFileSync(join(dir, "tape.test.js"), `${lines.join("\n")}\n`);
+  const repoModules = join(import.meta.dirname, "../../node_modules");
+  const output = execFileSync(process.execPath, [join(dir, "tape.test.js")], {
+    env: { ...env, NODE_PATH: repoModules },
+    encoding: "utf8",
+  });
+  assert.match(output, /^# pass\s+334$/m, "the real tape output");
+  const summary = compactOutput(output, { command: "npx tape tape.test.js", exitCode: 0 }).summary;
+  assert.equal(summary.passed, 334);
+  assert.equal(ranNoTests(output, summary), false);
 });

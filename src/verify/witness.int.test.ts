@@ -132,7 +132,7 @@ const runners: RunnerFixture[] = [
     "npx vitest run",
     "test/calc.test.js",
     jsTests({
-      head: 'import { test, expect } from "vitest";\nimport m from "../src/calc.js";',
+      head: 'import { test, expect } from "vitest";\nimport { createRequire } from "node:module";\nconst m = createRequire(import.meta.url)("../src/calc.js");',
       test: (n, b) => `test(${JSON.stringify(n)}, () => { ${b} });`,
       eq: expectEq,
       skip: (n, b) => `test.skip(${JSON.stringify(n)}, () => { ${b} });`,

@@ -7,7 +7,6 @@ import { execFileSync } from "node:child_process";
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ranNoTests } from "../../verify/ran-no-tests.ts";
 import { bin, compactRun, createTempProject, repoRoot, runTool } from "./tool-run.test-support.ts";
 
 const nodePath = { NODE_PATH: `${repoRoot}/node_modules` };
@@ -52,7 +51,7 @@ test("tape: flat assertions under `# name` comments, named, counted and located"
   }
 });
 
-test("tape: a passing run of many tests counts them and is never 'ran no tests'", async () => {
+test("tape: a passing run of many tests counts them, each with its own id", async () => {
   const lines = ['const test = require("tape");'];
   for (let i = 0; i < 334; i++) lines.push(`test("t${i}", (t) => { t.equal(${i}, ${i}); t.end(); });`);
   const project = createTempProject("tape-pass", { "test.js": `${lines.join("\n")}\n` });
@@ -65,7 +64,6 @@ test("tape: a passing run of many tests counts them and is never 'ran no tests'"
     assert.equal(feedback.summary.failed, 0);
     assert.equal(feedback.passingTests?.length, 334);
     assert.equal(new Set(feedback.passingTests).size, 334, "repeated assertion names get distinct ids");
-    assert.equal(ranNoTests(run.output, feedback.summary), false);
   } finally {
     project.dispose();
   }
