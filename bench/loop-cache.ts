@@ -61,7 +61,13 @@ function toReply(turn: ScriptedTurn): LoopbackReply {
 }
 
 function recording(inner: ModelClient, sent: ModelRequest[]): ModelClient {
-  return { info: inner.info, step: (request, onEvent) => (sent.push(request), inner.step(request, onEvent)) };
+  return {
+    info: inner.info,
+    step: (request, onEvent) => {
+      sent.push(request);
+      return inner.step(request, onEvent);
+    },
+  };
 }
 
 /** Provider-neutral: the share of each request (tools + messages) repeated from the one before. */
