@@ -1,7 +1,6 @@
 // openai:<model> — OpenAI through Chat Completions (@ai-sdk/openai `.chat`). Chat Completions
 // rather than the Responses API so one wire format serves OpenAI, Ollama and every
 // OpenAI-compatible server, and one loopback server tests them all.
-import { createOpenAI } from "@ai-sdk/openai";
 import { defineSdkProvider } from "./sdk-provider.ts";
 
 export const openaiProvider = defineSdkProvider({
@@ -13,6 +12,8 @@ export const openaiProvider = defineSdkProvider({
   apiKeyEnv: "OPENAI_API_KEY",
   apiKeyRequired: true,
   baseURLEnv: "OPENAI_BASE_URL",
-  createLanguageModel: ({ model, apiKey, baseURL, fetch }) =>
-    createOpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), fetch }).chat(model),
+  createLanguageModel: async ({ model, apiKey, baseURL, fetch }) =>
+    (await import("@ai-sdk/openai"))
+      .createOpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), fetch })
+      .chat(model),
 });

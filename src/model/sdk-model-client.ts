@@ -29,7 +29,7 @@ import type {
 export interface SdkModelClientOptions {
   info: ModelInfo;
   /** Builds the SDK model around a fetch; called per attempt so the fetch can feed that attempt's watchdog. */
-  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3;
+  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3 | Promise<LanguageModelV3>;
   fetch: typeof globalThis.fetch;
   retry: RetryOptions;
   timeoutMs: number;
@@ -125,7 +125,7 @@ async function runAttempt(
   let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
   touch();
   try {
-    const model = options.createLanguageModel(watchedFetch);
+    const model = await options.createLanguageModel(watchedFetch);
     const { stream } = await model.doStream({
       prompt: toLanguageModelPrompt(request.messages),
       ...(request.tools.length > 0

@@ -34,7 +34,8 @@ export interface SdkProviderDefinition {
   /** A base URL from other, conventional variables, consulted after baseURLEnv. */
   baseURLFromEnv?: (env: NodeJS.ProcessEnv) => string | undefined;
   parseTarget?: (target: string) => { model: string; baseURL?: string };
-  createLanguageModel(settings: SdkProviderSettings): LanguageModelV3;
+  /** Imports its SDK package itself, so a command that makes no model call never loads it. */
+  createLanguageModel(settings: SdkProviderSettings): LanguageModelV3 | Promise<LanguageModelV3>;
 }
 
 function parsePlainModelName(idExample: string) {
