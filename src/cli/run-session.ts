@@ -54,6 +54,11 @@ export interface SessionInput {
   resume?: ResumePlan;
   /** Called with the result before the summary is printed (the demo prints its patch). */
   afterRun?: (result: LoopResult) => void;
+  /**
+   * Another program drives this run (the MCP server's `run` tool): nothing is printed and no
+   * signal handlers are installed; events go to `onEvent` and `signal` stops the run.
+   */
+  embedded?: { onEvent: (event: LoopEvent) => void; signal: AbortSignal };
 }
 
 /** Scripted model files are resolved now, so `resume` from another directory finds them. */
@@ -116,10 +121,10 @@ export function buildRunConfig(
 }
 
 export async function runSession(input: SessionInput): Promise<number> {
-  ignoreClosedStdout();
-  const { config, launch } = input;
+  const { config, launch, embedded } = input;
+  if (!embedded) ignoreClosedStdout();
   const spec = unsealHiddenChecks(launch, config.verify.hidden);
-  const plain = input.output !== "json";
+  const plain = input.output !== "json" && !embedded;
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
   const systemPrompt = loadSystemPrompt(launch.systemPrompt);
   if (plain) {
@@ -139,15 +144,22 @@ export async function runSession(input: SessionInput): Promise<number> {
   const store = new RunStore(input.runsDir);
   const log = input.resume ? store.reopen(input.runId) : store.create(input.runId);
   if (!input.resume) store.index({ id: input.runId, at: Date.now(), task: config.task, status: "started" });
-  const renderer = createProgressRenderer(input.output, config.budgets.maxSteps);
+  const renderer = embedded
+    ? { onEvent: embedded.onEvent, close: () => {} }
+    : createProgressRenderer(input.output, config.budgets.maxSteps);
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(130);
     abort.abort();
     process.stderr.write("\nclosedloop: stopping after the current step (again to quit now)\n");
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  if (embedded) {
+    if (embedded.signal.aborted) abort.abort();
+    embedded.signal.addEventListener("abort", () => abort.abort(), { once: true });
+  } else {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
 
   let result: LoopResult;
   try {
@@ -241,7 +253,7 @@ export async function runSession(input: SessionInput): Promise<number> {
       `patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show${where} ${input.runId}`,
     );
     if (result.outcome === "interrupted") console.log(`continue: closedloop resume${where} ${input.runId}`);
-  } else if (hostNote) process.stderr.write(`${hostNote}\n`);
+  } else if (hostNote && !embedded) process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;
 }

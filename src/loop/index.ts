@@ -6,6 +6,7 @@ export type { EventLog, LoopEnvironment, LoopOptions, LoopResult } from "./loop-
 export { restoreCheckpoint, type WorkspaceSandbox } from "./restore-checkpoint.ts";
 export { planResume, type ResumePlan, readTrajectory, type Trajectory } from "./resume-plan.ts";
 export { type BudgetBreach, RunBudget } from "./run-budget.ts";
+export { type RunSummary, type StepPoint, summarizeRun } from "./run-summary.ts";
 export {
   defaultStallThresholds,
   StallDetector,
