@@ -268,8 +268,16 @@ export function describeModelClientContract(target: ContractTarget): void {
       const controller = new AbortController();
       const stalled: LoopbackReply = { ...ok(["slow"]), stallAfterEvents: 1 };
       const { run, server } = await setup([stalled, ok(["never"])], fastRetry, 5_000);
-      setTimeout(() => controller.abort(), 100);
+      // Abort once the request is in flight (the provider's SDK is imported on first use, so
+      // a fixed delay could abort before anything was sent).
+      const poll = setInterval(() => {
+        if (server.requests.length > 0) {
+          clearInterval(poll);
+          setTimeout(() => controller.abort(), 50);
+        }
+      }, 10);
       const result = await run({ ...request, signal: controller.signal });
+      clearInterval(poll);
       assert.ok(!result.ok);
       assert.equal(result.error.kind, "aborted");
       assert.equal(server.requests.length, 1);
