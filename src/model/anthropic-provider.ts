@@ -18,6 +18,7 @@ export const anthropicProvider = defineSdkProvider({
   apiKeyRequired: true,
   baseURLEnv: "ANTHROPIC_BASE_URL",
   normalizeBaseURL: withVersionPath,
+  promptCaching: "anthropic-breakpoints",
   createLanguageModel: async ({ model, apiKey, baseURL, fetch }) =>
     (await import("@ai-sdk/anthropic")).createAnthropic({ apiKey, ...(baseURL ? { baseURL } : {}), fetch })(
       model,
