@@ -2,7 +2,9 @@
 // file; this table is what the battery test and the report iterate over.
 import type { Attack } from "./attack-context.ts";
 import { channelAttacks } from "./attacks-channel.ts";
+import { diskBudgetAttacks } from "./attacks-disk-budget.ts";
 import { fileAttacks } from "./attacks-files.ts";
+import { homeMountAttacks } from "./attacks-home-mounts.ts";
 import { deviceAttacks, kernelAttacks } from "./attacks-kernel.ts";
 import { networkAttacks } from "./attacks-network.ts";
 import { processAttacks } from "./attacks-processes.ts";
@@ -21,5 +23,7 @@ export const attacks: Attack[] = [
   ...kernelAttacks,
   ...resourceAttacks,
   ...smallHoleAttacks,
+  ...diskBudgetAttacks,
+  ...homeMountAttacks,
   ...channelAttacks,
 ];
