@@ -157,9 +157,14 @@ function applyEvent(state, event) {
       state.lastPatch = event.patch;
       break;
     case "step.finished":
+      // The step's totals are the books (they count failed attempts a provider may bill, too).
       state.stepCount = Math.max(state.stepCount, step);
-      state.totals.elapsedMs = event.totals.elapsedMs;
-      pointOf(state, step);
+      state.totals = { ...event.totals };
+      Object.assign(pointOf(state, step), {
+        inputTokens: event.totals.inputTokens,
+        outputTokens: event.totals.outputTokens,
+        costUsd: event.totals.costUsd,
+      });
       break;
     case "run.finished":
       state.finished = event;

@@ -17,8 +17,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { cliEntry, repoRoot, type ServeProcess, startServe, waitUntil } from "../mcp/testing/mcp-fixtures.ts";
-import { chromiumPath } from "../signals/index.ts";
+import {
+  cliEntry,
+  repoRoot,
+  type ServeProcess,
+  startServe,
+  waitUntil,
+} from "../../src/mcp/testing/mcp-fixtures.ts";
+import { chromiumPath } from "../../src/signals/index.ts";
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), "closedloop-web-")));
 const runsDir = join(root, "runs");
