@@ -21,6 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   const spec = parseVerifierSpec({
     verify: options.verify,
     protect: options.protect,
+    allowEdit: options.allowEdit,
     hidden: options.hidden,
     browserChecks: options.browserChecks,
   });

@@ -17,6 +17,8 @@ export type OutputMode = "tty" | "plain" | "json";
 export interface FileConfig extends ModelConfig {
   verify?: string[];
   protect?: string[];
+  /** Protected paths the model may change all the same (e.g. ["package.json"] to add a dependency). */
+  allowEdit?: string[];
   hidden?: string[];
   /** [{"serve": "node server.js", "port": 3000, "path"?: "/", "expectText"?: "…"}] */
   browserChecks?: BrowserCheckSpec[];
@@ -35,6 +37,7 @@ export interface RunOptions {
   workspace: string;
   verify: string[];
   protect: string[];
+  allowEdit: string[];
   hidden: string[];
   browserChecks: BrowserCheckSpec[];
   model?: string;
@@ -56,6 +59,10 @@ export const runUsage = `usage: closedloop run "<task>" --verify "<cmd>" [option
 
   --verify CMD        verifier command; all must pass (repeatable)
   --protect GLOB      path the model may read but whose changes never count (repeatable)
+  --allow-edit PATH   let the model change a protected file, e.g. package.json to add a
+                      dependency (repeatable); the files that decide how the verifier runs
+                      (package.json, lockfiles, .npmrc, runner and tsconfig files, conftest.py,
+                      Makefile, …) are protected otherwise
   --hidden CMD        extra verifier command the model never sees (repeatable)
   --browser-check "PORT[/path]=SERVE_CMD"
                       start SERVE_CMD in the clean room; the page on PORT must load in Chromium
@@ -137,6 +144,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
       ...sharedOptions,
       verify: { type: "string", multiple: true },
       protect: { type: "string", multiple: true },
+      "allow-edit": { type: "string", multiple: true },
       hidden: { type: "string", multiple: true },
       "browser-check": { type: "string", multiple: true },
       "expect-text": { type: "string", multiple: true },
@@ -172,6 +180,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     workspace,
     verify: values.verify ?? config.verify ?? [],
     protect: values.protect ?? config.protect ?? [],
+    allowEdit: values["allow-edit"] ?? config.allowEdit ?? [],
     hidden: values.hidden ?? config.hidden ?? [],
     browserChecks: browserChecksOf(tokens, config),
     sandbox,
