@@ -54,7 +54,8 @@ test("bad usage is a user error that says what to do", () => {
   );
   assert.throws(
     () => parseCheckArgs(["--verbose", "--", "ls"]),
-    (e) => UserError.isInstance(e) && /usage/.test(e.message),
+    (e) =>
+      UserError.isInstance(e) && /unknown flag --verbose \(see closedloop check --help\)/.test(e.message),
   );
   assert.equal(parseCheckArgs(["--help"]), "help");
 });

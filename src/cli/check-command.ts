@@ -2,10 +2,19 @@
 // fresh sandbox over the current directory and print what the model would see — the
 // compacted, parsed feedback — or, with --json, the findings themselves. The command's exit
 // code is passed through, so CI and other agents can use it as a drop-in wrapper.
-import { parseArgs } from "node:util";
 import { type BackendName, createSandbox, type Sandbox } from "../sandbox/index.ts";
 import { type CompactFeedback, createOutputCompactor } from "../signals/index.ts";
 import { UserError } from "../util/index.ts";
+import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
+
+const checkFlags = {
+  json: {
+    help: 'print {"findings": [...], "fingerprint": "...", "summary": {...}}\n(plus "text", the raw head and tail, when no known output was recognized)',
+  },
+  sandbox: { value: "NAME", help: "local (bubblewrap, default) or process (no isolation)" },
+  budget: { value: "TOKENS", help: "size of the text feedback (default 2000)" },
+  help: { short: "h", help: "this text" },
+} as const satisfies FlagTable;
 
 export const checkUsage = `usage: closedloop check [--json] [--sandbox local|process] [--budget TOKENS] -- COMMAND...
 
@@ -14,11 +23,7 @@ a summary line, every failing test or error with its first location, and a marke
 and tail of the raw output. The exit code is COMMAND's own.
 
 options:
-  --json             print {"findings": [...], "fingerprint": "...", "summary": {...}}
-                     (plus "text", the raw head and tail, when no known output was recognized)
-  --sandbox NAME     local (bubblewrap, default) or process (no isolation)
-  --budget TOKENS    size of the text feedback (default 2000)
-  -h, --help         this text`;
+${formatFlagHelp(checkFlags)}`;
 
 export interface CheckOptions {
   json: boolean;
@@ -40,13 +45,7 @@ export interface CheckIo {
 }
 
 export function parseCheckArgs(argv: string[]): CheckOptions | "help" {
-  let parsed: ReturnType<typeof parseCheckArgsRaw>;
-  try {
-    parsed = parseCheckArgsRaw(argv);
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}\n\n${checkUsage}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlagTable(checkFlags, argv, "check", { positionals: true });
   if (values.help) return "help";
   const backend = values.sandbox ?? "local";
   if (backend !== "local" && backend !== "process")
@@ -59,20 +58,6 @@ export function parseCheckArgs(argv: string[]): CheckOptions | "help" {
   // One argument is taken as a shell command line (`check -- "npm test && tsc"`); several are quoted word by word.
   const command = positionals.length === 1 ? positionals[0]! : positionals.map(shellQuote).join(" ");
   return { json: values.json ?? false, backend, budgetTokens, command };
-}
-
-function parseCheckArgsRaw(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: "boolean" },
-      sandbox: { type: "string" },
-      budget: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }
 
 export function shellQuote(word: string): string {

@@ -9,11 +9,24 @@ import { fileURLToPath } from "node:url";
 import { RunStore } from "../store/index.ts";
 import { UserError } from "../util/index.ts";
 import { parseVerifierSpec } from "../verify/index.ts";
+import { type FlagTable, formatFlagHelp, outputFlags, parseFlagTable } from "./flag-table.ts";
 import { ignoreClosedStdout } from "./progress-renderer.ts";
-import { outputMode, parseFlags, sharedOptions } from "./run-options.ts";
+import { outputMode } from "./run-options.ts";
 import { buildRunConfig, type LaunchSpec, runSession } from "./run-session.ts";
 
 export const demoDir = fileURLToPath(new URL("../../examples/demo/", import.meta.url));
+
+const demoFlags = {
+  sandbox: { value: "NAME", help: "local (isolated, default) or process (NO isolation)" },
+  keep: { help: "leave the temporary copy of the project in place" },
+  ...outputFlags,
+} as const satisfies FlagTable;
+
+const demoUsage = `usage: closedloop demo [options]
+
+Runs the loop on a bundled buggy project with a scripted model (no LLM, no key, no network).
+
+${formatFlagHelp(demoFlags)}`;
 
 interface DemoSpec {
   task: string;
@@ -22,16 +35,9 @@ interface DemoSpec {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags({
-    args: argv,
-    options: { ...sharedOptions, sandbox: { type: "string" }, keep: { type: "boolean" } },
-  });
+  const { values } = parseFlagTable(demoFlags, argv, "demo");
   if (values.help) {
-    console.log(
-      "usage: closedloop demo [--sandbox local|process] [--json] [--plain] [--runs-dir DIR] [--keep]\n\n" +
-        "Runs the loop on a bundled buggy project with a scripted model (no LLM, no key, no network).\n" +
-        "--keep leaves the temp copy of the project in place.",
-    );
+    console.log(demoUsage);
     return 0;
   }
   ignoreClosedStdout();

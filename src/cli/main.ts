@@ -1,6 +1,8 @@
 // closedloop's command line: each command is one file exporting `run(argv): Promise<number>`
 // (the exit code). 0 verified/success, 1 not verified, 2 usage or configuration error.
+import { readFileSync } from "node:fs";
 import { UserError } from "../util/index.ts";
+import { nearestName } from "./flag-table.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -20,11 +22,17 @@ const commands: Record<string, Command> = {
     summary: "run a command and print compact structured feedback",
     load: () => import("./check-command.ts"),
   },
+  mcp: { summary: "serve closedloop's tools over MCP on stdio", load: () => import("./mcp-command.ts") },
 };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
-  return `usage: closedloop <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'closedloop <command> --help' for a command's options.`;
+  return `usage: closedloop <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'closedloop <command> --help' for a command's options, 'closedloop --version' for the version.`;
+}
+
+function version(): string {
+  const manifest = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -33,9 +41,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(version());
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    console.error(`closedloop: unknown command '${name}'\n\n${usage()}`);
+    const near = nearestName(name.replace(/^-+/, ""), Object.keys(commands));
+    const hint = near ? ` — did you mean '${near}'?` : "";
+    console.error(`closedloop: unknown command '${name}'${hint}\n\n${usage()}`);
     return 2;
   }
   try {

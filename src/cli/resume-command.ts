@@ -4,11 +4,12 @@
 import { type LoopEvent, planResume } from "../loop/index.ts";
 import { RunStore } from "../store/index.ts";
 import { UserError } from "../util/index.ts";
-import { outputMode, parseFlags, sharedOptions } from "./run-options.ts";
+import { outputFlags, parseFlagTable } from "./flag-table.ts";
+import { outputMode } from "./run-options.ts";
 import { type LaunchSpec, runSession } from "./run-session.ts";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags({ args: argv, allowPositionals: true, options: sharedOptions });
+  const { values, positionals } = parseFlagTable(outputFlags, argv, "resume", { positionals: true });
   if (values.help) {
     console.log("usage: closedloop resume <run-id> [--json] [--plain] [--runs-dir DIR]");
     return 0;

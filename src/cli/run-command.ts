@@ -24,17 +24,19 @@ export async function run(argv: string[]): Promise<number> {
     allowEdit: options.allowEdit,
     hidden: options.hidden,
     browserChecks: options.browserChecks,
+    ...(options.verifyTimeoutMs !== undefined ? { timeoutMs: options.verifyTimeoutMs } : {}),
   });
-  const modelId = absoluteModelId(resolveModelId({ flag: options.model, config: options.config }));
+  const modelId = absoluteModelId(resolveModelId({ flag: options.model }));
   const runId = RunStore.createRunId();
   const fullLaunch: LaunchSpec = {
     modelId,
     backend: options.sandbox,
     allowNet: options.allowNet,
+    ...(options.allowHostPorts.length > 0 ? { allowHostPorts: options.allowHostPorts } : {}),
+    ...(options.env.length > 0 ? { env: options.env } : {}),
+    ...(Object.keys(options.limits).length > 0 ? { limits: options.limits } : {}),
     spec,
-    ...(options.config.prices || options.config.contextWindows
-      ? { modelConfig: { prices: options.config.prices, contextWindows: options.config.contextWindows } }
-      : {}),
+    ...(options.modelConfig ? { modelConfig: options.modelConfig } : {}),
     ...(options.systemPrompt ? { systemPrompt: options.systemPrompt } : {}),
     ...(options.apply ? { apply: true } : {}),
     ...(options.branch ? { branch: options.branch } : {}),

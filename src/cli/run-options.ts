@@ -1,9 +1,11 @@
-// Flags of `closedloop run` (and the shared ones of demo/resume), merged over
-// closedloop.config.json in the workspace. Everything wrong here is a UserError (exit 2).
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { type ParseArgsConfig, parseArgs } from "node:util";
+// Flags of `closedloop run`, merged over closedloop.config.json in the workspace. The flag
+// table below is the one list: --help, the parser, "did you mean" and the config's known keys
+// are read from it. A new flag is one entry (with `configKey` when the config may set it);
+// a config key no flag sets goes in `configOnlyKeys`. Everything wrong is a UserError (exit 2).
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { ModelConfig } from "../model/index.ts";
+import type { BackendName, SandboxLimits } from "../sandbox/index.ts";
 import { UserError } from "../util/index.ts";
 import {
   type BrowserCheckFlag,
@@ -11,26 +13,99 @@ import {
   parseBrowserCheckFlags,
   parseBrowserChecks,
 } from "../verify/index.ts";
+import {
+  configLabel,
+  createPickValue,
+  type FileConfig,
+  knownConfigKeys,
+  loadFileConfig,
+} from "./file-config.ts";
+import { type FlagTable, type FlagToken, formatFlagHelp, outputFlags, parseFlagTable } from "./flag-table.ts";
+import {
+  listOf,
+  type PickedValue,
+  parseDurationValue,
+  parseSandboxKnobs,
+  sandboxFlags,
+  textOf,
+} from "./sandbox-flags.ts";
 
 export type OutputMode = "tty" | "plain" | "json";
+export type { FileConfig };
 
-export interface FileConfig extends ModelConfig {
-  verify?: string[];
-  protect?: string[];
-  /** Protected paths the model may change all the same (e.g. ["package.json"] to add a dependency). */
-  allowEdit?: string[];
-  hidden?: string[];
+export const runFlags = {
+  verify: { value: "CMD", multiple: true, help: "verifier command; all must pass", configKey: "verify" },
+  protect: {
+    value: "GLOB",
+    multiple: true,
+    help: "path the model may read but whose changes never count",
+    configKey: "protect",
+  },
+  "allow-edit": {
+    value: "PATH",
+    multiple: true,
+    help: "let the model change a protected file, e.g. package.json to add a dependency;\nthe files that decide how the verifier runs (package.json, lockfiles, .npmrc,\nrunner and tsconfig files, conftest.py, Makefile, …) are protected otherwise",
+    configKey: "allowEdit",
+  },
+  hidden: {
+    value: "CMD",
+    multiple: true,
+    help: "extra verifier command the model never sees",
+    configKey: "hidden",
+  },
+  "browser-check": {
+    value: '"PORT[/path]=SERVE_CMD"',
+    multiple: true,
+    help: "start SERVE_CMD in the clean room; the page on PORT must load in Chromium\nwith no uncaught exception, console error or failed request",
+  },
+  "expect-text": {
+    value: "TEXT",
+    multiple: true,
+    help: "text the page of the preceding --browser-check must show",
+  },
+  "verify-timeout": {
+    value: "DUR",
+    help: "wall time of each verifier command (default: --timeout, 120s)",
+    configKey: "verifyTimeout",
+  },
+  model: {
+    value: "ID",
+    help: "e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen3-coder, scripted:turns.json",
+    configKey: "model",
+  },
+  "system-prompt": {
+    value: "FILE",
+    help: "system prompt to use instead of prompts/system.md",
+    configKey: "systemPrompt",
+  },
+  ...sandboxFlags,
+  "max-steps": { value: "N", help: "model turns (default 30)", configKey: "maxSteps" },
+  "max-cost": {
+    value: "USD",
+    help: "hard cap: no model call whose worst case would pass it",
+    configKey: "maxCost",
+  },
+  "max-tokens": {
+    value: "N",
+    help: "input + output tokens over the whole run (checked before each call)",
+    configKey: "maxTokens",
+  },
+  "max-time": { value: "DUR", help: "wall time of the whole run, e.g. 90s, 10m, 1h", configKey: "maxTime" },
+  apply: { help: "apply the verified patch to the workspace (atomic)" },
+  branch: { value: "NAME", help: "commit the verified patch on a new git branch (working tree untouched)" },
+  workspace: { value: "DIR", help: "the project (default: current directory)" },
+  ...outputFlags,
+} as const satisfies FlagTable;
+
+/** closedloop.config.json keys that no flag sets (their values are checked where they are used). */
+export const configOnlyKeys = [
   /** [{"serve": "node server.js", "port": 3000, "path"?: "/", "expectText"?: "…"}] */
-  browserChecks?: BrowserCheckSpec[];
-  sandbox?: "local" | "process";
-  allowNet?: string[];
-  maxSteps?: number;
-  maxCost?: number;
-  maxTokens?: number;
-  maxTime?: string;
-  runsDir?: string;
-  systemPrompt?: string;
-}
+  "browserChecks",
+  "prices",
+  "contextWindows",
+] as const;
+
+export const runConfigKeys = knownConfigKeys(runFlags, configOnlyKeys);
 
 export interface RunOptions {
   task: string;
@@ -40,9 +115,14 @@ export interface RunOptions {
   allowEdit: string[];
   hidden: string[];
   browserChecks: BrowserCheckSpec[];
+  verifyTimeoutMs?: number;
   model?: string;
-  sandbox: "local" | "process";
+  modelConfig?: ModelConfig;
+  sandbox: BackendName;
   allowNet: string[];
+  allowHostPorts: number[];
+  env: string[];
+  limits: Partial<SandboxLimits>;
   maxSteps: number;
   maxCostUsd?: number;
   maxTokens?: number;
@@ -57,76 +137,19 @@ export interface RunOptions {
 
 export const runUsage = `usage: closedloop run "<task>" --verify "<cmd>" [options]
 
-  --verify CMD        verifier command; all must pass (repeatable)
-  --protect GLOB      path the model may read but whose changes never count (repeatable)
-  --allow-edit PATH   let the model change a protected file, e.g. package.json to add a
-                      dependency (repeatable); the files that decide how the verifier runs
-                      (package.json, lockfiles, .npmrc, runner and tsconfig files, conftest.py,
-                      Makefile, …) are protected otherwise
-  --hidden CMD        extra verifier command the model never sees (repeatable)
-  --browser-check "PORT[/path]=SERVE_CMD"
-                      start SERVE_CMD in the clean room; the page on PORT must load in Chromium
-                      with no uncaught exception, console error or failed request (repeatable)
-  --expect-text TEXT  text the page of the preceding --browser-check must show
-  --model ID          e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen3-coder, scripted:turns.json
-  --sandbox NAME      local (isolated, default) or process (NO isolation)
-  --allow-net HOST    host the sandbox may reach (repeatable; default none)
-  --max-steps N       default 30
-  --max-cost USD      hard cap: no model call whose worst case would pass it
-  --max-tokens N      input + output tokens over the whole run (checked before each call)
-  --max-time DUR      e.g. 90s, 10m, 1h
-  --apply             apply the verified patch to the workspace (atomic)
-  --branch NAME       commit the verified patch on a new git branch (working tree untouched)
-  --workspace DIR     the project (default: current directory)
-  --runs-dir DIR      where trajectories go (default: .closedloop/runs)
-  --json              one JSON event per line on stdout
-  --plain             plain progress lines even on a terminal`;
+Flags override the same keys in closedloop.config.json (named in camelCase: --max-steps is maxSteps).
 
-export const sharedOptions = {
-  json: { type: "boolean" },
-  plain: { type: "boolean" },
-  "runs-dir": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+${formatFlagHelp(runFlags)}`;
 
-/** node:util parseArgs, with its complaints (unknown flag, missing value) turned into user errors. */
-export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "";
-    if (!code.startsWith("ERR_PARSE_ARGS")) throw error;
-    throw new UserError(`${(error as Error).message} (see --help)`);
-  }
-}
-
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UserError(`--max-time ${text}: write a duration such as 90s, 10m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
-  return Math.round(Number(match[1]) * unit);
-}
-
-function parsePositive(
-  flag: string,
-  text: string | number | undefined,
-  integer: boolean,
-): number | undefined {
-  if (text === undefined) return undefined;
+function parsePositive(picked: PickedValue | undefined, integer: boolean): number | undefined {
+  if (picked === undefined) return undefined;
+  const text = textOf(picked);
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
-    throw new UserError(`--${flag} ${text}: expected a positive ${integer ? "whole number" : "number"}`);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)) || text.trim() === "")
+    throw new UserError(
+      `${picked.label} ${text}: expected a positive ${integer ? "whole number" : "number"}`,
+    );
   return value;
-}
-
-export function loadFileConfig(workspace: string): FileConfig {
-  const path = join(workspace, "closedloop.config.json");
-  if (!existsSync(path)) return {};
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as FileConfig;
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON (${(error as Error).message}); fix or remove it`);
-  }
 }
 
 export function outputMode(flags: { json?: boolean; plain?: boolean }): OutputMode {
@@ -135,80 +158,77 @@ export function outputMode(flags: { json?: boolean; plain?: boolean }): OutputMo
 }
 
 export function parseRunOptions(argv: string[]): RunOptions | "help" {
-  const { values, positionals, tokens } = parseFlags({
-    args: argv,
-    allowPositionals: true,
-    // Tokens keep the order of flags, which pairs each --expect-text with its --browser-check.
-    tokens: true,
-    options: {
-      ...sharedOptions,
-      verify: { type: "string", multiple: true },
-      protect: { type: "string", multiple: true },
-      "allow-edit": { type: "string", multiple: true },
-      hidden: { type: "string", multiple: true },
-      "browser-check": { type: "string", multiple: true },
-      "expect-text": { type: "string", multiple: true },
-      model: { type: "string" },
-      sandbox: { type: "string" },
-      "allow-net": { type: "string", multiple: true },
-      "max-steps": { type: "string" },
-      "max-cost": { type: "string" },
-      "max-time": { type: "string" },
-      "max-tokens": { type: "string" },
-      apply: { type: "boolean" },
-      branch: { type: "string" },
-      workspace: { type: "string" },
-      "system-prompt": { type: "string" },
-    },
-  });
+  const { values, positionals, tokens } = parseFlagTable(runFlags, argv, "run", { positionals: true });
   if (values.help) return "help";
   const task = positionals.join(" ").trim();
   if (!task) throw new UserError(`no task given: closedloop run "<what to do>" --verify "<command>"`);
   const workspace = resolve(values.workspace ?? process.cwd());
   if (!existsSync(workspace)) throw new UserError(`--workspace ${workspace} does not exist`);
-  const config = loadFileConfig(workspace);
-  const sandbox = values.sandbox ?? config.sandbox ?? "local";
-  if (sandbox !== "local" && sandbox !== "process")
-    throw new UserError(`--sandbox ${sandbox}: choose local (isolated) or process (no isolation)`);
+  const config = loadFileConfig(workspace, runConfigKeys);
+  const pick = createPickValue(runFlags, values, config);
   if (values.apply && values.branch)
     throw new UserError(
       "--apply and --branch are alternatives: pick one (or neither, to only get patch.diff)",
     );
-  const maxTime = values["max-time"] ?? config.maxTime;
+  const knobs = parseSandboxKnobs(pick);
   const options: RunOptions = {
     task,
     workspace,
-    verify: values.verify ?? config.verify ?? [],
-    protect: values.protect ?? config.protect ?? [],
-    allowEdit: values["allow-edit"] ?? config.allowEdit ?? [],
-    hidden: values.hidden ?? config.hidden ?? [],
+    verify: listOf(pick("verify")),
+    protect: listOf(pick("protect")),
+    allowEdit: listOf(pick("allow-edit")),
+    hidden: listOf(pick("hidden")),
     browserChecks: browserChecksOf(tokens, config),
-    sandbox,
-    allowNet: values["allow-net"] ?? config.allowNet ?? [],
-    maxSteps: parsePositive("max-steps", values["max-steps"] ?? config.maxSteps, true) ?? 30,
+    sandbox: knobs.backend,
+    allowNet: knobs.allowNet,
+    allowHostPorts: knobs.allowHostPorts,
+    env: knobs.env,
+    limits: knobs.limits,
+    maxSteps: parsePositive(pick("max-steps"), true) ?? 30,
     apply: values.apply ?? false,
     output: outputMode(values),
-    runsDir: resolve(values["runs-dir"] ?? config.runsDir ?? ".closedloop/runs"),
+    runsDir: resolve(textOrUndefined(pick("runs-dir")) ?? ".closedloop/runs"),
     config,
   };
-  const model = values.model ?? config.model;
+  const verifyTimeout = pick("verify-timeout");
+  if (verifyTimeout) {
+    options.verifyTimeoutMs = parseDurationValue(verifyTimeout);
+    if (options.verifyTimeoutMs <= 0) throw new UserError(`${verifyTimeout.label} must be more than 0`);
+  }
+  const model = textOrUndefined(pick("model"));
   if (model) options.model = model;
-  const maxCost = parsePositive("max-cost", values["max-cost"] ?? config.maxCost, false);
+  const modelConfig = modelConfigOf(config);
+  if (modelConfig) options.modelConfig = modelConfig;
+  const maxCost = parsePositive(pick("max-cost"), false);
   if (maxCost !== undefined) options.maxCostUsd = maxCost;
-  if (maxTime !== undefined) options.maxTimeMs = parseDuration(maxTime);
-  const maxTokens = parsePositive("max-tokens", values["max-tokens"] ?? config.maxTokens, true);
+  const maxTime = pick("max-time");
+  if (maxTime) options.maxTimeMs = parseDurationValue(maxTime);
+  const maxTokens = parsePositive(pick("max-tokens"), true);
   if (maxTokens !== undefined) options.maxTokens = maxTokens;
   if (values.branch) options.branch = values.branch;
-  const systemPrompt = values["system-prompt"] ?? config.systemPrompt;
+  const systemPrompt = textOrUndefined(pick("system-prompt"));
   if (systemPrompt) options.systemPrompt = resolve(systemPrompt);
   return options;
 }
 
+function textOrUndefined(picked: PickedValue | undefined): string | undefined {
+  return picked === undefined ? undefined : textOf(picked);
+}
+
+function modelConfigOf(config: FileConfig): ModelConfig | undefined {
+  const out: ModelConfig = {};
+  for (const key of ["prices", "contextWindows"] as const) {
+    const value = config[key];
+    if (value === undefined) continue;
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new UserError(`${configLabel(key)} must be an object keyed "provider:model"`);
+    out[key] = value as never;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** `--browser-check`/`--expect-text` in the order given; without them, the config's `browserChecks`. */
-function browserChecksOf(
-  tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>,
-  config: FileConfig,
-): BrowserCheckSpec[] {
+function browserChecksOf(tokens: FlagToken[], config: FileConfig): BrowserCheckSpec[] {
   const flags = tokens.flatMap((token): BrowserCheckFlag[] =>
     token.kind === "option" &&
     (token.name === "browser-check" || token.name === "expect-text") &&

@@ -82,8 +82,9 @@ test("--diff prints the patch of what the command changed and the workspace stay
 
 test("bad flags exit 2 with a one-line message", () => {
   const cases: [string[], RegExp][] = [
-    [["--bogus", "--", "true"], /Unknown option '--bogus'/],
-    [["--sandbox", "docker", "--", "true"], /--sandbox must be one of local, process/],
+    [["--bogus", "--", "true"], /unknown flag --bogus/],
+    [["--memroy", "1g", "--", "true"], /unknown flag --memroy — did you mean --memory\?/],
+    [["--sandbox", "docker", "--", "true"], /--sandbox 'docker': choose local \(isolated\) or process/],
     [["--memory", "lots", "--", "true"], /--memory 'lots' is not a size/],
     [["--timeout", "soon", "--", "true"], /--timeout 'soon' is not a duration/],
     [["--allow-host-port", "99999", "--", "true"], /not a TCP port/],

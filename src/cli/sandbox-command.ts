@@ -4,9 +4,19 @@
 import { fstatSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type BackendName, createSandbox, type SandboxLimits, type SandboxPolicy } from "../sandbox/index.ts";
-import { parseDuration, parseSize, UserError } from "../util/index.ts";
+import type { BackendName, SandboxLimits, SandboxPolicy } from "../sandbox/index.ts";
+import { createSandbox } from "../sandbox/index.ts";
+import { UserError } from "../util/index.ts";
+import { createPickValue } from "./file-config.ts";
+import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
+import { parseSandboxKnobs, sandboxFlags } from "./sandbox-flags.ts";
+
+const sandboxCommandFlags = {
+  workspace: { value: "DIR", help: "directory the sandbox sees (default: the current directory)" },
+  ...sandboxFlags,
+  diff: { help: "print the patch of what COMMAND changed" },
+  help: { short: "h", help: "this text" },
+} as const satisfies FlagTable;
 
 export const sandboxUsage = `usage: closedloop sandbox [options] -- COMMAND...
 
@@ -14,15 +24,7 @@ Runs COMMAND (one shell string, or words that are quoted for you) in a fresh san
 DIR and exits with its exit code. Your files are never written; --diff shows the changes.
 
 options:
-  --workspace DIR        directory the sandbox sees (default: the current directory)
-  --sandbox NAME         local (bubblewrap, default) or process (NO isolation)
-  --allow-net HOST       let HOST (or *.suffix) through the egress proxy; repeatable
-  --allow-host-port PORT expose the host's 127.0.0.1:PORT inside; repeatable
-  --env NAME             pass the host variable NAME through; repeatable
-  --memory SIZE          memory limit, e.g. 512m (default 2g)
-  --timeout DURATION     wall time, e.g. 30s (default 120s); the command is killed after it
-  --diff                 print the patch of what COMMAND changed
-  -h, --help             this text`;
+${formatFlagHelp(sandboxCommandFlags)}`;
 
 export interface SandboxCommandOptions {
   workspace: string;
@@ -35,77 +37,21 @@ export interface SandboxCommandOptions {
   command: string;
 }
 
-const backends: BackendName[] = ["local", "process"];
-
 export function parseSandboxArgs(argv: string[], cwd: string): SandboxCommandOptions | "help" {
-  let parsed: ReturnType<typeof parseRaw>;
-  try {
-    parsed = parseRaw(argv);
-  } catch (error) {
-    throw new UserError(`${(error as Error).message.split("\n")[0]} (see closedloop sandbox --help)`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlagTable(sandboxCommandFlags, argv, "sandbox", { positionals: true });
   if (values.help) return "help";
-  const backend = values.sandbox ?? "local";
-  if (!backends.includes(backend as BackendName)) {
-    throw new UserError(`--sandbox must be one of ${backends.join(", ")}, not '${backend}'`);
-  }
-  const allowHostPorts = (values["allow-host-port"] ?? []).map((text) => {
-    const port = Number(text);
-    if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
-      throw new UserError(`--allow-host-port '${text}' is not a TCP port (1-65535)`);
-    }
-    return port;
-  });
-  for (const name of values.env ?? []) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new UserError(`--env takes a variable name such as DATABASE_URL, not '${name}'`);
-    }
-  }
-  for (const host of values["allow-net"] ?? []) {
-    if (!/^(\*\.)?[A-Za-z0-9.-]+$/.test(host)) {
-      throw new UserError(
-        `--allow-net takes a host name such as registry.npmjs.org or *.github.com, not '${host}'`,
-      );
-    }
-  }
+  // `closedloop sandbox` reads no config file: what it runs is exactly what the flags say.
+  const knobs = parseSandboxKnobs(createPickValue(sandboxCommandFlags, values, {}));
   if (positionals.length === 0) {
     throw new UserError("give the command to run after --, e.g. closedloop sandbox -- npm test");
   }
-  const limits: Partial<SandboxLimits> = {};
-  if (values.memory !== undefined) limits.memoryBytes = parseSize(values.memory, "--memory");
-  if (values.timeout !== undefined) limits.timeoutMs = parseDuration(values.timeout, "--timeout");
-  if (limits.timeoutMs === 0) throw new UserError("--timeout must be longer than 0");
   return {
     workspace: resolve(cwd, values.workspace ?? "."),
-    backend: backend as BackendName,
-    allowNet: values["allow-net"] ?? [],
-    allowHostPorts,
-    env: values.env ?? [],
-    limits,
+    ...knobs,
     diff: values.diff ?? false,
     // One word is a shell string as typed; several are quoted so `-- printf '%s' "a b"` means what it says.
     command: positionals.length === 1 ? positionals[0]! : positionals.map(shellQuote).join(" "),
   };
-}
-
-function parseRaw(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      workspace: { type: "string" },
-      sandbox: { type: "string" },
-      "allow-net": { type: "string", multiple: true },
-      "allow-host-port": { type: "string", multiple: true },
-      env: { type: "string", multiple: true },
-      memory: { type: "string" },
-      timeout: { type: "string" },
-      diff: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }
 
 function shellQuote(word: string): string {

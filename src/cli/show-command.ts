@@ -2,15 +2,15 @@
 // of runs). Events of a step cut short by a crash are shown, marked as set aside.
 import { type LoopEvent, readTrajectory } from "../loop/index.ts";
 import { RunStore } from "../store/index.ts";
+import { outputFlags, parseFlagTable } from "./flag-table.ts";
 import { formatEventLine, ignoreClosedStdout } from "./progress-renderer.ts";
-import { parseFlags, sharedOptions } from "./run-options.ts";
 
 function clock(ms: number): string {
   return `+${(ms / 1000).toFixed(1)}s`.padStart(8);
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags({ args: argv, allowPositionals: true, options: sharedOptions });
+  const { values, positionals } = parseFlagTable(outputFlags, argv, "show", { positionals: true });
   if (values.help) {
     console.log(
       "usage: closedloop show [<run-id>] [--json] [--runs-dir DIR]\n\nWithout an id, lists the runs.",

@@ -37,11 +37,20 @@ export function createAgentBackgroundProcess(input: AgentBackgroundInput): Backg
     onStderr: onData("stderr"),
   });
   proc.endStdin();
-  const exited = proc.exited.then((exit) => {
-    running = false;
-    log.flush();
-    return { exitCode: exit.exitCode, signal: exit.signal };
-  });
+  const exited = proc.exited.then(
+    (exit) => {
+      running = false;
+      log.flush();
+      return { exitCode: exit.exitCode, signal: exit.signal };
+    },
+    // The sandbox was ended under it (its agent broke the protocol): say so in its log.
+    (error: Error) => {
+      running = false;
+      log.push("stderr", Buffer.from(`closedloop: ${error.message}\n`));
+      log.flush();
+      return { exitCode: null, signal: "SIGKILL" };
+    },
+  );
 
   return toBackgroundProcess({
     id: `bg-${++counter}`,

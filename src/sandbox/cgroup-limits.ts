@@ -171,23 +171,58 @@ export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxC
   };
 }
 
-/** Removes cgroups left by sandboxes whose host process died (they hold no process). */
-export function sweepStaleCgroups(): number {
+/** Lets a frozen cgroup run again (so its processes can take a SIGKILL); v1 or v2, if it has a freezer. */
+function thawDir(dir: string): void {
+  for (const [file, value] of [
+    ["cgroup.freeze", "0"],
+    ["freezer.state", "THAWED"],
+  ] as const) {
+    if (!existsSync(join(dir, file))) continue;
+    try {
+      write(join(dir, file), value);
+    } catch {}
+  }
+}
+
+/**
+ * Removes cgroups left by sandboxes whose host process died. A host killed while its sandbox
+ * was frozen leaves processes that cannot die (a frozen process does not act on SIGKILL,
+ * not even the parent-death signal) in cgroups that rmdir refuses: so every leftover is
+ * thawed first, then killed (cgroup.kill on v2, each pid on v1), then removed.
+ */
+export async function sweepStaleCgroups(): Promise<number> {
   const layout = cgroupLayout();
   if (!layout) return 0;
   const parents = layout.version === "v2" ? [layout.parent] : Object.values(layout.parents);
-  let removed = 0;
+  const stale: string[] = [];
   for (const parent of parents) {
-    for (const entry of readdirSync(parent)) {
-      if (!entry.startsWith(prefix)) continue;
-      // Names are closedloop-<host pid>-<random>: only a dead owner's cgroups are stale.
-      const owner = Number(entry.slice(prefix.length).split("-")[0]);
-      if (owner && isProcessAlive(owner)) continue;
-      try {
-        rmdirSync(join(parent, entry)); // fails (EBUSY) while a live sandbox is inside
-        removed++;
-      } catch {}
+    let entries: string[];
+    try {
+      entries = readdirSync(parent);
+    } catch {
+      continue;
     }
+    for (const entry of entries) {
+      if (!entry.startsWith(prefix)) continue;
+      // Names are closedloop-<host pid>-<random> (or closedloop-probe-<pid>): only a dead
+      // owner's cgroups are stale.
+      const owner = Number(/^(?:probe-)?(\d+)/.exec(entry.slice(prefix.length))?.[1]);
+      if (owner && isProcessAlive(owner)) continue;
+      stale.push(join(parent, entry));
+    }
+  }
+  // On v1 one sandbox has a directory per controller: thaw all of them before any kill.
+  for (const dir of stale) thawDir(dir);
+  for (const dir of stale) {
+    try {
+      write(join(dir, "cgroup.kill"), "1");
+    } catch {}
+    killAll(dir);
+  }
+  let removed = 0;
+  for (const dir of stale) {
+    await removeDir(dir);
+    if (!existsSync(dir)) removed++;
   }
   return removed;
 }

@@ -6,6 +6,7 @@
 // are disposed after a short idle time and die with this process (their agent's channel
 // closes). Policies with network rules are never pooled: their proxy reports to the
 // caller's own callback.
+import { sleepUnref } from "../util/index.ts";
 import type { LocalInstance } from "./local-instance.ts";
 import type { SandboxLimits, SandboxPolicy } from "./types.ts";
 
@@ -47,7 +48,9 @@ export async function takeInstance(
 function refill(key: string, slot: Slot, boot: () => Promise<LocalInstance>): void {
   while (slot.spares.length < spareCount) {
     slot.spares.push(
-      new Promise((resolve) => setTimeout(resolve, refillDelayMs)).then(boot).catch(() => undefined),
+      sleepUnref(refillDelayMs)
+        .then(boot)
+        .catch(() => undefined),
     );
   }
   if (slot.timer) clearTimeout(slot.timer);

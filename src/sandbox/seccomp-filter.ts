@@ -2,7 +2,8 @@
 // runs the sandbox agent; every command inherits it. Written out by hand rather than
 // through libseccomp so there is no native dependency: the program is a short list of
 // "if syscall == N return EPERM" checks plus argument checks for clone/unshare (no new
-// namespaces) and ioctl (no TIOCSTI terminal injection).
+// namespaces), ioctl (no TIOCSTI terminal injection), socket/socketpair (only the address
+// families a build or test needs) and personality (ASLR stays on).
 import { arch } from "node:os";
 
 const ldAbs = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -16,6 +17,22 @@ const retKill = 0x80000000; // SECCOMP_RET_KILL_PROCESS
 const retErrno = (errno: number) => 0x00050000 | errno;
 const EPERM = 1;
 const ENOSYS = 38;
+const EPROTONOSUPPORT = 93;
+const EAFNOSUPPORT = 97;
+
+// Address families code in a sandbox may open. Everything else (AF_VSOCK to the hypervisor,
+// AF_PACKET, AF_ALG's kernel crypto, AF_KEY, AF_BLUETOOTH, AF_XDP, AF_TIPC …) is a kernel
+// surface no build or test needs; it gets "family not supported", as on a kernel without it.
+const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const AF_NETLINK = 16;
+/** The only netlink protocol allowed: `ip addr` and getifaddrs() inside the sandbox's own netns. */
+const NETLINK_ROUTE = 0;
+// personality(): only PER_LINUX (0) and the query (0xffffffff); ADDR_NO_RANDOMIZE and friends
+// would turn ASLR off for whatever runs next.
+const PER_LINUX = 0;
+const PER_QUERY = 0xffffffff;
 
 // seccomp_data: nr at 0, arch at 4, args[i] at 16 + 8 i (low 32 bits first on little endian).
 const offNr = 0;
@@ -35,6 +52,9 @@ interface ArchTable {
   clone3: number;
   unshare: number;
   ioctl: number;
+  socket: number;
+  socketpair: number;
+  personality: number;
   denied: Record<string, number>;
 }
 
@@ -45,6 +65,9 @@ const x86_64: ArchTable = {
   clone3: 435,
   unshare: 272,
   ioctl: 16,
+  socket: 41,
+  socketpair: 53,
+  personality: 135,
   denied: {
     ptrace: 101,
     process_vm_readv: 310,
@@ -98,6 +121,9 @@ const aarch64: ArchTable = {
   clone3: 435,
   unshare: 97,
   ioctl: 29,
+  socket: 198,
+  socketpair: 199,
+  personality: 92,
   denied: {
     ptrace: 117,
     process_vm_readv: 270,
@@ -151,6 +177,8 @@ export function deniedSyscalls(cpu: string = arch()): string[] {
         "clone3",
         "clone/unshare with namespace flags",
         "ioctl TIOCSTI/TIOCLINUX",
+        "socket/socketpair outside AF_UNIX, AF_INET, AF_INET6 and NETLINK_ROUTE",
+        "personality other than PER_LINUX",
       ]
     : [];
 }
@@ -190,6 +218,30 @@ export function buildSeccompFilter(cpu: string = arch()): Buffer {
     prog.push([ret, 0, 0, retErrno(EPERM)]);
     prog.push([ret, 0, 0, retAllow]);
   }
+  // socket(domain, type, protocol): the allowed families, netlink only for routing.
+  prog.push([jeq, 0, 10, table.socket]);
+  prog.push([ldAbs, 0, 0, offArg(0)]);
+  prog.push([jeq, 5, 0, AF_UNIX]);
+  prog.push([jeq, 4, 0, AF_INET]);
+  prog.push([jeq, 3, 0, AF_INET6]);
+  prog.push([jeq, 0, 4, AF_NETLINK]);
+  prog.push([ldAbs, 0, 0, offArg(2)]);
+  prog.push([jeq, 0, 1, NETLINK_ROUTE]);
+  prog.push([ret, 0, 0, retAllow]);
+  prog.push([ret, 0, 0, retErrno(EPROTONOSUPPORT)]);
+  prog.push([ret, 0, 0, retErrno(EAFNOSUPPORT)]);
+  // socketpair only makes sense for AF_UNIX.
+  prog.push([jeq, 0, 4, table.socketpair]);
+  prog.push([ldAbs, 0, 0, offArg(0)]);
+  prog.push([jeq, 0, 1, AF_UNIX]);
+  prog.push([ret, 0, 0, retAllow]);
+  prog.push([ret, 0, 0, retErrno(EAFNOSUPPORT)]);
+  prog.push([jeq, 0, 5, table.personality]);
+  prog.push([ldAbs, 0, 0, offArg(0)]);
+  prog.push([jeq, 1, 0, PER_LINUX]);
+  prog.push([jeq, 0, 1, PER_QUERY]);
+  prog.push([ret, 0, 0, retAllow]);
+  prog.push([ret, 0, 0, retErrno(EPERM)]);
   prog.push([jeq, 0, 4, table.ioctl]);
   prog.push([ldAbs, 0, 0, offArg(1)]);
   prog.push([jeq, 1, 0, TIOCSTI]);

@@ -32,6 +32,11 @@ export interface SandboxPolicy {
 export interface SandboxLimits {
   memoryBytes: number;
   maxProcesses: number;
+  /**
+   * Open files per process (RLIMIT_NOFILE, soft = hard). With `maxProcesses` it bounds the
+   * sandbox's total: at most maxProcesses × openFiles of the system's file table.
+   */
+  openFiles: number;
   /** CPU share as a fraction of one core (1 = one full core). */
   cpuCores: number;
   /** Bytes that may be written into the sandbox's writable layer (and /tmp). */
@@ -46,6 +51,7 @@ export interface SandboxLimits {
 export const defaultLimits: SandboxLimits = {
   memoryBytes: 2 * 1024 ** 3,
   maxProcesses: 1024,
+  openFiles: 4096,
   cpuCores: 1,
   diskBytes: 1024 ** 3,
   shmBytes: 64 * 1024 ** 2,
@@ -113,6 +119,14 @@ export interface BackgroundProcess {
   kill(): Promise<void>;
 }
 
+/** A host folder or file bound read-only into a sandbox that hides the home, and why. */
+export interface ToolchainMount {
+  /** Host path, seen at the same path inside. */
+  path: string;
+  kind: "dir" | "file";
+  reason: string;
+}
+
 export interface SandboxInfo {
   backend: BackendName;
   id: string;
@@ -122,6 +136,8 @@ export interface SandboxInfo {
   isolated: boolean;
   /** Host pid of the sandbox's outermost process, when there is one (for measuring). */
   hostPid?: number;
+  /** What of the host's home (toolchains only) the sandbox sees, each with its reason. */
+  toolchainMounts?: readonly ToolchainMount[];
 }
 
 export interface Sandbox {

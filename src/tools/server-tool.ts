@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { BackgroundProcess, Sandbox } from "../sandbox/index.ts";
 import { createServerLogWatcher, type ServerLogDelta, type ServerLogWatcher } from "../signals/index.ts";
+import { raceTimeout } from "../util/index.ts";
 import { defineTool, errorResult } from "./define-tool.ts";
 import { formatDuration } from "./format-text.ts";
 import type { Tool, ToolResult } from "./types.ts";
@@ -127,14 +128,16 @@ async function start(
   list.push(server);
   // Whichever comes first: the port opens, the process dies, or we give up waiting.
   const exited = process.exited.then(() => "exited" as const);
-  const ready =
+  let outcome =
     port === undefined
-      ? new Promise<"settled">((r) => setTimeout(() => r("settled"), settleWithoutPortMs))
-      : process.waitForPort(port, waitMs).then(
-          () => "listening" as const,
-          () => "timeout" as const,
-        );
-  let outcome = await Promise.race([exited, ready]);
+      ? await raceTimeout(exited, settleWithoutPortMs, "settled" as const)
+      : await Promise.race([
+          exited,
+          process.waitForPort(port, waitMs).then(
+            () => "listening" as const,
+            () => "timeout" as const,
+          ),
+        ]);
   if (!process.isRunning()) {
     outcome = "exited";
     await watcher.exitReported;

@@ -23,7 +23,8 @@ export type AttackCategory =
   | "processes"
   | "devices"
   | "resources"
-  | "kernel";
+  | "kernel"
+  | "channel";
 
 export interface AttackOutcome {
   /** True when the attack got what it wanted (read, wrote, reached, outgrew, outlived). */
@@ -37,6 +38,12 @@ export interface Attack {
   category: AttackCategory;
   /** A sentence saying what must hold; also the node:test name. */
   title: string;
+  /**
+   * Backends the attack means something on (default: all). An attack on the local backend's
+   * own machinery (its agent, its PID 1) has no target on `process`, where the same payload
+   * would hit the host's real processes; it is shown real against the code before its fix.
+   */
+  appliesTo?: BackendName[];
   run(ctx: AttackContext): Promise<AttackOutcome>;
 }
 
@@ -55,7 +62,7 @@ export interface AttackContext {
   /** Runs a shell command, never throwing: a refused command is an outcome. */
   sh(sb: Sandbox, command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Shell words that run a compiled payload with the run's marker as its last argument. */
-  payload(binary: "probe" | "bomb", ...args: (string | number)[]): string;
+  payload(binary: "probe" | "bomb" | "forge", ...args: (string | number)[]): string;
   hostProcess(): HostProcess;
   /** A pseudo-terminal on the host with a process sitting in it; returns the slave path. */
   hostPty(): Promise<string>;
@@ -67,6 +74,7 @@ export interface AttackContext {
 export const batteryLimits: SandboxLimits = {
   memoryBytes: 256 * 1024 ** 2,
   maxProcesses: 256,
+  openFiles: 1024,
   cpuCores: 0.5,
   diskBytes: 64 * 1024 ** 2,
   shmBytes: 16 * 1024 ** 2,
@@ -145,7 +153,7 @@ export function openContext(backend: BackendName, fixture: HostFixture, attackId
       }
     },
     payload(binary, ...args) {
-      const bin = binary === "probe" ? fixture.probe : fixture.bomb;
+      const bin = { probe: fixture.probe, bomb: fixture.bomb, forge: fixture.forge }[binary];
       return [bin, ...args.map((a) => `'${String(a).replaceAll("'", "'\\''")}'`), fixture.marker].join(" ");
     },
     hostProcess() {

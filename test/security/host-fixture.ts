@@ -34,6 +34,7 @@ export interface HostFixture {
   /** Workspace-relative paths of the compiled payloads. */
   readonly probe: string;
   readonly bomb: string;
+  readonly forge: string;
   readonly hostDir: string;
   readonly secretToken: string;
   readonly secretFile: string;
@@ -64,7 +65,7 @@ export interface HostFixture {
 }
 
 function compilePayloads(outDir: string): void {
-  for (const name of ["probe", "bomb"]) {
+  for (const name of ["probe", "bomb", "forge"]) {
     const r = spawnSync("gcc", ["-O1", "-static", "-o", join(outDir, name), join(fixturesDir, `${name}.c`)], {
       encoding: "utf8",
     });
@@ -237,6 +238,7 @@ export async function createHostFixture(): Promise<HostFixture> {
     workspace,
     probe: "./.clsec/probe",
     bomb: "./.clsec/bomb",
+    forge: "./.clsec/forge",
     hostDir,
     secretToken,
     secretFile,

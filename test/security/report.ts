@@ -16,6 +16,7 @@ function argValue(args: string[], name: string): string | undefined {
 function cell(r: AttackResult | undefined): string {
   if (!r) return "-";
   if (r.error) return "ERROR";
+  if (r.notApplicable) return "n/a";
   return r.escaped ? "ESCAPED" : "held";
 }
 

@@ -17,6 +17,8 @@ export interface AttackResult {
   hostChanges: string[];
   /** Host pids still alive after dispose that were started by the attack. */
   strays: number[];
+  /** Set when the attack has no target on this backend (see Attack.appliesTo). */
+  notApplicable?: boolean;
   /** Set when the attack could not be run at all (e.g. the backend failed to start). */
   error?: string;
   durationMs: number;
@@ -55,6 +57,19 @@ export async function runAttack(
   fixture: HostFixture,
 ): Promise<AttackResult> {
   const start = Date.now();
+  if (attack.appliesTo && !attack.appliesTo.includes(backend))
+    return {
+      id: attack.id,
+      category: attack.category,
+      title: attack.title,
+      backend,
+      escaped: false,
+      notApplicable: true,
+      evidence: `not run: it targets the ${attack.appliesTo.join("/")} backend's own machinery`,
+      hostChanges: [],
+      strays: [],
+      durationMs: 0,
+    };
   const before = snapshotHost(fixture, attack.id);
   const open = openContext(backend, fixture, attack.id);
   let escaped = false;

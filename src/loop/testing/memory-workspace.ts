@@ -69,6 +69,7 @@ export function createMemoryWorkspace(
       limits: {
         memoryBytes: 0,
         maxProcesses: 0,
+        openFiles: 0,
         cpuCores: 0,
         diskBytes: 0,
         shmBytes: 0,

@@ -1,0 +1,68 @@
+// Agent-channel attacks: can anything inside make the host hear what the agent did not say?
+// The sandbox's code runs as the same uid as the agent, so it tries what that uid can do to
+// a process: write code into the process that holds the channel through /proc/N/mem (the
+// bwrap init used to be PID 1, dumpable, holding the channel as fds 0-2), and stop the agent
+// so that the host hangs. Each must leave the host hearing the command's real exit status.
+// Both target the local backend's own processes; on `process` the same payload would hit
+// the host's real PID 1 and other sandboxes, so they run on `local` only (appliesTo), and
+// were shown to get through against the code before the fix (see the issue 9 report).
+import type { Attack } from "./attack-context.ts";
+import { assertPayloadRan, summarize } from "./attack-helpers.ts";
+
+/** True when the host believed a forged frame: a clean exit or the injected output. */
+function believedForgery(r: { exitCode: number | null; stdout: string }): boolean {
+  return r.exitCode === 0 || r.stdout.includes("FORGED");
+}
+
+export const channelAttacks: Attack[] = [
+  {
+    id: "forge-agent-frames",
+    category: "channel",
+    title: "code injected through /proc/N/mem into a channel holder cannot forge a command's output or exit",
+    appliesTo: ["local"],
+    async run(ctx) {
+      const sb = await ctx.sandbox();
+      // One command, so its id is 1 in a fresh sandbox: a forged frame for any other id
+      // would be refused by the host's checks and prove nothing about the channel.
+      // The injector must work here at all: against a decoy of its own it has to succeed;
+      // then every process with a socket on fd 0-2, and PID 1, is made to send frames.
+      const holders = `{ ${ctx.payload("forge", "pids")}; echo 1; } | sort -un`;
+      const forge = ctx.payload("forge", "frames", "PID", 1, 1).replace("'PID'", '"$p"');
+      const r = await ctx.sh(
+        sb,
+        `${ctx.payload("forge", "calibrate")} || exit 99; for p in $(${holders}); do ${forge}; done; echo REAL; exit 7`,
+        { timeoutMs: 15_000 },
+      );
+      if (r.exitCode === 99) throw new Error(`the injector does not work here: ${summarize(r)}`);
+      // A SandboxProtocolError (exec threw) means the host refused what it heard: held.
+      return { escaped: believedForgery(r), evidence: `host heard ${summarize(r)}` };
+    },
+  },
+  {
+    id: "stop-the-agent",
+    category: "channel",
+    title: "SIGSTOP or SIGKILL sent to the agent neither hangs the host nor ends the command",
+    appliesTo: ["local"],
+    async run(ctx) {
+      const sb = await ctx.sandbox();
+      const agents = "$(grep -lx cl-agent /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)";
+      const started = Date.now();
+      const r = await Promise.race([
+        ctx.sh(sb, `for p in ${agents}; do kill -STOP "$p"; done; sleep 1; echo REAL; exit 7`, {
+          timeoutMs: 3000,
+        }),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000)),
+      ]);
+      if (!r) return { escaped: true, evidence: "the host still waited for the command after 20 s" };
+      const k = await ctx.sh(
+        sb,
+        `for p in ${agents}; do kill -KILL "$p"; done; sleep 0.2; echo REAL; exit 7`,
+      );
+      const seconds = (Date.now() - started) / 1000;
+      return {
+        escaped: r.exitCode !== 7 || k.exitCode !== 7,
+        evidence: `after ${seconds.toFixed(1)} s the host heard ${summarize(r)}; after SIGKILL ${summarize(k)}`,
+      };
+    },
+  },
+];
