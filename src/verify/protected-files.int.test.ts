@@ -83,6 +83,12 @@ const cjsTest = (lib: string, name: string, expr: string, want: number) =>
   `const assert = require("node:assert");\nconst { add, mul } = require("${lib}");\n` +
   `test("${name}", () => assert.equal(${expr}, ${want}));\n`;
 
+// The module path goes through a variable so the fixture text is not read as an import of ours.
+const mathModule = "../src/math.js";
+const vitestFile = (fn: string, want: number) =>
+  `import { test, expect } from "vitest";\nimport { ${fn} } from "${mathModule}";\n` +
+  `test("${fn} works", () => expect(${fn}(2, 3)).toBe(${want}));\n`;
+
 const projects: Project[] = [
   {
     name: "node-test",
@@ -295,10 +301,8 @@ const projects: Project[] = [
     files: {
       "package.json": JSON.stringify({ name: "v", type: "module" }),
       "src/math.js": mathJs,
-      "test/add.test.js":
-        'import { test, expect } from "vitest";\nimport { add } from "../src/math.js";\ntest("add works", () => expect(add(2, 3)).toBe(5));\n',
-      "test/mul.test.js":
-        'import { test, expect } from "vitest";\nimport { mul } from "../src/math.js";\ntest("mul works", () => expect(mul(2, 3)).toBe(6));\n',
+      "test/add.test.js": vitestFile("add", 5),
+      "test/mul.test.js": vitestFile("mul", 6),
     },
     fix: { "src/math.js": mathFixed },
     cheats: [
