@@ -25,6 +25,11 @@ interface Cheat {
   /** The change (null deletes); `protectedFile` is the one the verdict must name. */
   files: Files;
   protectedFile: string;
+  /**
+   * A side effect the working sandbox already leaves out of its patch (node_modules): the
+   * patch is then written by hand with git, to show the clean room refuses it as well.
+   */
+  handMade?: boolean;
 }
 
 interface Project {
@@ -288,6 +293,7 @@ const projects: Project[] = [
       {
         name: "an installed runner rewritten in node_modules",
         protectedFile: "node_modules/jest/bin/jest.js",
+        handMade: true,
         files: {
           "node_modules/jest/bin/jest.js": "#!/usr/bin/env node\nconsole.log('Tests: 2 passed, 2 total');\n",
         },
@@ -353,7 +359,26 @@ const projects: Project[] = [
 
 const policy = { backend: "local", quiet: true } as const;
 
-async function verifyChange(workspace: string, verify: string, change: Files) {
+/** git's own patch of the changed files between two trees (what a hostile patch could say). */
+function gitPatch(before: string, after: string, files: Files): string {
+  const scratch = mkdtempSync(join(root, "patch-"));
+  for (const path of Object.keys(files)) {
+    for (const [side, tree] of [
+      ["a", before],
+      ["b", after],
+    ] as const) {
+      mkdirSync(dirname(join(scratch, side, path)), { recursive: true });
+      cpSync(join(tree, path), join(scratch, side, path));
+    }
+  }
+  const r = spawnSync("git", ["diff", "--no-index", "--no-prefix", "a", "b"], {
+    cwd: scratch,
+    encoding: "utf8",
+  });
+  return r.stdout.replace(/^diff --git a\/(\S+) b\/\S+$/gm, "diff --git a/$1 b/$1");
+}
+
+async function verifyChange(workspace: string, verify: string, change: Files, handMade?: string) {
   const working = await createSandbox({ workspace, ...policy });
   try {
     for (const [path, content] of Object.entries(change)) {
@@ -363,7 +388,9 @@ async function verifyChange(workspace: string, verify: string, change: Files) {
         await working.writeFile(path, content);
       }
     }
-    const patch = await working.diff();
+    const diff = await working.diff();
+    if (handMade) assert.equal(diff, "", "the working sandbox leaves installed packages out of its patch");
+    const patch = handMade ? gitPatch(workspace, handMade, change) : diff;
     const spec = parseVerifierSpec({ verify: [verify] });
     return { patch, result: await verifyCandidate({ spec, workspace, patch, sandboxPolicy: policy }) };
   } finally {
@@ -387,7 +414,12 @@ for (const project of projects) {
         const cheated = makeTree(`${project.name}-${cheat.name.replace(/\W+/g, "-")}`, project, cheat.files);
         const raw = runRaw(cheated, project.verify);
         assert.equal(raw.code, 0, `the cheat works on the raw command:\n${raw.output}`);
-        const { patch, result } = await verifyChange(workspace, project.verify, cheat.files);
+        const { patch, result } = await verifyChange(
+          workspace,
+          project.verify,
+          cheat.files,
+          cheat.handMade ? cheated : undefined,
+        );
         assert.ok(patch.includes(cheat.protectedFile), "the working sandbox's patch carries the cheat");
         assert.equal(result.verdict, "fail", result.text);
         assert.ok(
