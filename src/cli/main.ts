@@ -33,6 +33,10 @@ const commands: Record<string, Command> = {
     load: () => import("./check-command.ts"),
   },
   mcp: { summary: "serve closedloop's tools over MCP on stdio", load: () => import("./mcp-command.ts") },
+  serve: {
+    summary: "MCP over HTTP at /mcp and the live dashboard at /",
+    load: () => import("./serve-command.ts"),
+  },
 };
 
 function usage(): string {
