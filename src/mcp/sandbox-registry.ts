@@ -28,6 +28,8 @@ export interface SandboxSummary {
   workspace: string;
   backend: string;
   isolated: boolean;
+  /** Host pid of the sandbox's outermost process, when it has one. */
+  hostPid?: number | undefined;
   createdAt: number;
   idleMs: number;
 }
@@ -101,6 +103,7 @@ export class SandboxRegistry {
         workspace: entry.sandbox.info.workspace,
         backend: entry.sandbox.info.backend,
         isolated: entry.sandbox.info.isolated,
+        hostPid: entry.sandbox.info.hostPid,
         createdAt: entry.createdAt,
         idleMs: now - entry.lastUsedAt,
       }));
@@ -135,7 +138,10 @@ export class SandboxRegistry {
     const timer = setTimeout(() => {
       const entry = this.entries.get(id);
       if (entry && entry.busy === 0)
-        void this.drop(entry, `idle for ${Math.round(this.idleMs / 1000)} s`).catch(() => {});
+        void this.drop(
+          entry,
+          `idle for ${this.idleMs < 1000 ? `${this.idleMs} ms` : `${Math.round(this.idleMs / 1000)} s`}`,
+        ).catch(() => {});
     }, this.idleMs);
     // An idle sandbox alone must not keep the process alive.
     timer.unref();

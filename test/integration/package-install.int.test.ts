@@ -29,6 +29,8 @@ test("npm pack + npm install -g gives a closedloop whose demo ends verified", { 
     "bin/closedloop.mjs",
     "dist/cli/main.js",
     "dist/sandbox/local-sandbox.js",
+    "dist/web/static/app.js",
+    "dist/web/static/index.html",
     "native/cl-launch.c",
     "scripts/build-native.mjs",
     "prompts/system.md",
