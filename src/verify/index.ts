@@ -1,6 +1,6 @@
 // Public face of the verify module: verifier specs, protected paths, and the clean-room
 // verdict that decides when a run is done.
-export { filterProtectedPatch } from "./filter-protected-patch.ts";
+export { deriveProtectedFiles, deriveProtection } from "./derive-protected-files.ts";
 export { formatVerifyText } from "./format-verify-text.ts";
 export { isProtectedPath, matchGlob } from "./match-glob.ts";
 export {
@@ -23,6 +23,12 @@ export {
   progressOf,
   scoreProgress,
 } from "./progress.ts";
+export {
+  describeProtectedChange,
+  filterProtectedPatch,
+  isProtectedBy,
+  type Protection,
+} from "./protection.ts";
 export { ranNoTests } from "./ran-no-tests.ts";
 export { type CommandCensus, censusOf, type TestCensus, type TestStatus } from "./test-census.ts";
 export type * from "./types.ts";
