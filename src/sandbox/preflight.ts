@@ -17,6 +17,8 @@ export interface LocalToolchain {
   launcher: string;
   agent: string;
   forwarder: string;
+  /** Reads the sandbox's changes from inside it, for diff (native/cl-export.c). */
+  exporter: string;
 }
 
 let cached: LocalToolchain | undefined;
@@ -105,9 +107,11 @@ export function preflightLocal(options: { path?: string } = {}): LocalToolchain 
     launcher: join(buildDir, "cl-launch"),
     agent: join(buildDir, "cl-agent"),
     forwarder: join(buildDir, "cl-forward"),
+    exporter: join(buildDir, "cl-export"),
   };
-  if (![tools.launcher, tools.agent].every(existsSync)) buildNative();
-  if (![tools.launcher, tools.agent].every(existsSync))
+  const helpers = [tools.launcher, tools.agent, tools.exporter];
+  if (!helpers.every(existsSync)) buildNative();
+  if (!helpers.every(existsSync))
     throw new SandboxUnavailableError(
       `the sandbox helpers are not built and no C compiler was found: run 'sudo apt-get install gcc' then 'npm run build:native', ${fallback}`,
     );

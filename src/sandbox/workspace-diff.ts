@@ -9,6 +9,7 @@ import type { Stats } from "node:fs";
 import {
   chmod,
   copyFile,
+  link,
   lstat,
   mkdir,
   mkdtemp,
@@ -29,6 +30,10 @@ export interface DiffTreesInput {
   paths?: string[];
   /** Return true for relative paths to leave out of the patch. `.git/` is always left out. */
   exclude?: (relPath: string) => boolean;
+  /** `after` is a scratch copy of ours: hard-link its files instead of copying them again. */
+  afterIsScratch?: boolean;
+  /** Kills git and fails after this long (a diff of a huge change must not hang the caller). */
+  timeoutMs?: number;
 }
 
 type Entries = Map<string, Stats>;
@@ -67,7 +72,9 @@ export async function diffTrees(input: DiffTreesInput): Promise<string> {
         ["b", input.after, after],
       ] as const) {
         const st = entries.get(rel);
-        if (st && (await stageEntry(root, rel, st, join(scratch, side)))) nonUtf8.push(`${side}/${rel}`);
+        const link = side === "b" && input.afterIsScratch === true;
+        if (st && (await stageEntry(root, rel, st, join(scratch, side), link)))
+          nonUtf8.push(`${side}/${rel}`);
       }
     }
     await mkdir(join(scratch, "a"), { recursive: true });
@@ -75,7 +82,7 @@ export async function diffTrees(input: DiffTreesInput): Promise<string> {
     // Text that is not UTF-8 would be mangled once the patch is a JS string: ship it as binary.
     const attributes = join(scratch, "attributes");
     await writeFile(attributes, nonUtf8.map((p) => `${JSON.stringify(p)} -diff\n`).join(""));
-    const raw = await runGitDiff(scratch, attributes);
+    const raw = await runGitDiff(scratch, attributes, input.timeoutMs);
     return fixHeaders(raw);
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -166,14 +173,22 @@ async function differs(
 }
 
 /** Copies one entry into the scratch side; returns true for a regular file that is text but not UTF-8. */
-async function stageEntry(root: string, rel: string, st: Stats, sideDir: string): Promise<boolean> {
+async function stageEntry(
+  root: string,
+  rel: string,
+  st: Stats,
+  sideDir: string,
+  hardLink: boolean,
+): Promise<boolean> {
   const dest = join(sideDir, rel);
   await mkdir(dirname(dest), { recursive: true });
   if (st.isSymbolicLink()) {
     await symlink(await readlink(join(root, rel)), dest);
     return false;
   }
-  await copyFile(join(root, rel), dest);
+  // A second copy of a scratch tree would double what a diff stages on the host's disk.
+  if (hardLink) await link(join(root, rel), dest);
+  else await copyFile(join(root, rel), dest);
   await chmod(dest, st.mode & 0o777);
   const bytes = await readFile(dest);
   if (bytes.includes(0)) return false;
@@ -185,7 +200,7 @@ async function stageEntry(root: string, rel: string, st: Stats, sideDir: string)
   }
 }
 
-function runGitDiff(cwd: string, attributes: string): Promise<string> {
+function runGitDiff(cwd: string, attributes: string, timeoutMs = 0): Promise<string> {
   const args = [
     "-c",
     "core.quotepath=false",
@@ -205,9 +220,17 @@ function runGitDiff(cwd: string, attributes: string): Promise<string> {
   // No user or system config: a diff.external or color setting must not change the patch.
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
   return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd, env, maxBuffer: 1024 ** 3, encoding: "buffer" }, (error, stdout, stderr) => {
+    const options = {
+      cwd,
+      env,
+      maxBuffer: 1024 ** 3,
+      encoding: "buffer" as const,
+      timeout: Math.max(0, timeoutMs),
+    };
+    execFile("git", args, options, (error, stdout, stderr) => {
+      if (error?.killed) reject(new Error(`git diff --no-index did not finish within ${timeoutMs} ms`));
       // Exit code 1 means "there are differences".
-      if (error && (error as { code?: unknown }).code !== 1) {
+      else if (error && (error as { code?: unknown }).code !== 1) {
         reject(new Error(`git diff --no-index failed: ${stderr.toString().trim() || error.message}`));
       } else resolve(stdout.toString("utf8"));
     });

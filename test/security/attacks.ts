@@ -2,6 +2,7 @@
 // file; this table is what the battery test and the report iterate over.
 import type { Attack } from "./attack-context.ts";
 import { channelAttacks } from "./attacks-channel.ts";
+import { diffAttacks } from "./attacks-diff.ts";
 import { fileAttacks } from "./attacks-files.ts";
 import { deviceAttacks, kernelAttacks } from "./attacks-kernel.ts";
 import { networkAttacks } from "./attacks-network.ts";
@@ -22,4 +23,5 @@ export const attacks: Attack[] = [
   ...resourceAttacks,
   ...smallHoleAttacks,
   ...channelAttacks,
+  ...diffAttacks,
 ];
