@@ -4,17 +4,18 @@
  * Debian 12's bwrap 0.8 has no overlay flags, so the copy-on-write view is mounted here,
  * in a private mount namespace that only this sandbox's processes share (nothing lands in
  * the host's mount table, and it vanishes with the last process):
- *   - a size-limited tmpfs holds the writable layer (the disk limit),
+ *   - a size- and inode-limited tmpfs holds the writable layer (the disk limit) and every
+ *     other writable place (/tmp, $HOME, /run, /var/tmp); a second one is /dev/shm,
  *   - overlayfs puts that layer over the user's tree,
  *   - as root, the tree is first seen through an id-mapped mount so that files owned by
  *     the host user appear owned by the sandbox's unprivileged uid (the overlay is then
  *     writable without ever running sandboxed code as root),
- *   - toolchain folders under a private home are bind-mounted where bwrap can reach them.
+ *   - toolchain folders and files under a private home are bind-mounted where bwrap can reach them.
  * Then it joins the sandbox's cgroups, sets rlimits, drops to the sandbox uid and execs
  * bwrap with the arguments after "--".
  *
  * usage: cl-launch --state DIR --lower DIR --uid N --gid N [--idmap-from UID:GID]
- *          [--disk BYTES] [--cgroup FILE]... [--tool DIR]... [--rlimit NAME=N]... -- bwrap ...
+ *          [--disk BYTES] [--shm BYTES] [--cgroup FILE]... [--tool DIR]... [--rlimit NAME=N]... -- bwrap ...
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,6 +93,12 @@ static void idmapped_bind(const char *src, const char *dst, int userns) {
   close(tree);
 }
 
+/* One inode per 4 KiB of the size, at least 4096: room for a node_modules tree. */
+static unsigned long long inode_budget(const char *bytes) {
+  unsigned long long n = strtoull(bytes, NULL, 10) / 4096;
+  return n < 4096 ? 4096 : n;
+}
+
 static int rlimit_resource(const char *name) {
   if (!strcmp(name, "nproc")) return RLIMIT_NPROC;
   if (!strcmp(name, "data")) return RLIMIT_DATA;
@@ -99,14 +106,15 @@ static int rlimit_resource(const char *name) {
   if (!strcmp(name, "cpu")) return RLIMIT_CPU;
   if (!strcmp(name, "nofile")) return RLIMIT_NOFILE;
   if (!strcmp(name, "core")) return RLIMIT_CORE;
+  if (!strcmp(name, "msgqueue")) return RLIMIT_MSGQUEUE;
   return -1;
 }
 
 int main(int argc, char **argv) {
-  const char *state = NULL, *lower = NULL, *idmap = NULL, *disk = "1073741824";
+  const char *state = NULL, *lower = NULL, *idmap = NULL, *disk = "1073741824", *shm = "67108864";
   uid_t uid = getuid();
   gid_t gid = getgid();
-  const char *cgroups[8], *tools[32], *rlimits[8];
+  const char *cgroups[8], *tools[64], *rlimits[8];
   int ncg = 0, ntools = 0, nrl = 0, i;
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--")) break;
@@ -121,8 +129,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i - 1], "--gid")) gid = (gid_t)strtoul(v, NULL, 10);
     else if (!strcmp(argv[i - 1], "--idmap-from")) idmap = v;
     else if (!strcmp(argv[i - 1], "--disk")) disk = v;
+    else if (!strcmp(argv[i - 1], "--shm")) shm = v;
     else if (!strcmp(argv[i - 1], "--cgroup") && ncg < 8) cgroups[ncg++] = v;
-    else if (!strcmp(argv[i - 1], "--tool") && ntools < 32) tools[ntools++] = v;
+    else if (!strcmp(argv[i - 1], "--tool") && ntools < 64) tools[ntools++] = v;
     else if (!strcmp(argv[i - 1], "--rlimit") && nrl < 8) rlimits[nrl++] = v;
     else {
       fprintf(stderr, "cl-launch: unknown option %s\n", argv[i - 1]);
@@ -160,8 +169,12 @@ int main(int argc, char **argv) {
 
   char path[4096], opts[8192], layer[4096];
   snprintf(layer, sizeof layer, "%s/layer", state);
-  snprintf(opts, sizeof opts, "size=%s,mode=0700,uid=%u,gid=%u", disk, uid, gid);
+  /* Empty files take no blocks but each costs kernel memory: the inode count is bounded too. */
+  snprintf(opts, sizeof opts, "size=%s,nr_inodes=%llu,mode=0700,uid=%u,gid=%u", disk, inode_budget(disk), uid, gid);
   if (mount("closedloop-layer", layer, "tmpfs", MS_NOSUID | MS_NODEV, opts)) die("mount writable layer");
+  snprintf(path, sizeof path, "%s/shm", state);
+  snprintf(opts, sizeof opts, "size=%s,nr_inodes=%llu,mode=1777,uid=%u,gid=%u", shm, inode_budget(shm), uid, gid);
+  if (mount("closedloop-shm", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)) die("mount /dev/shm");
   snprintf(path, sizeof path, "%s/upper", layer);
   mkdir_owned(path, uid, gid, 0755);
   snprintf(path, sizeof path, "%s/work", layer);
@@ -171,6 +184,15 @@ int main(int argc, char **argv) {
   mkdir_owned(path, uid, gid, 0700);
   if (chmod(path, 01777)) die(path);
   snprintf(path, sizeof path, "%s/home", layer);
+  mkdir_owned(path, uid, gid, 0700);
+  /* bwrap's own root, /dev and /run tmpfs have no size: / and /dev become read-only, and
+   * the places that must stay writable (/run, /var/tmp, the hidden .closedloop) live here. */
+  snprintf(path, sizeof path, "%s/run", layer);
+  mkdir_owned(path, uid, gid, 0755);
+  snprintf(path, sizeof path, "%s/var-tmp", layer);
+  mkdir_owned(path, uid, gid, 0700);
+  if (chmod(path, 01777)) die(path);
+  snprintf(path, sizeof path, "%s/hidden", layer);
   mkdir_owned(path, uid, gid, 0700);
 
   const char *lowerdir = lower;

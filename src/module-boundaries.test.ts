@@ -9,8 +9,8 @@ const src = resolve(import.meta.dirname);
 
 const allowed: Record<string, string[]> = {
   cli: ["web", "mcp", "loop", "tools", "verify", "signals", "model", "sandbox", "store", "patch", "util"],
-  web: ["loop", "store", "sandbox", "verify", "util"],
-  mcp: ["loop", "store", "sandbox", "verify", "tools", "util"],
+  web: ["fleet", "loop", "store", "verify", "sandbox", "signals", "util"],
+  mcp: ["fleet", "loop", "store", "verify", "sandbox", "signals", "util"],
   loop: ["model", "tools", "verify", "signals", "store", "patch", "util"],
   tools: ["sandbox", "signals", "patch", "util"],
   verify: ["sandbox", "signals", "patch", "util"],

@@ -22,6 +22,7 @@ const commands: Record<string, Command> = {
     summary: "run a command and print compact structured feedback",
     load: () => import("./check-command.ts"),
   },
+  mcp: { summary: "serve closedloop's tools over MCP on stdio", load: () => import("./mcp-command.ts") },
 };
 
 function usage(): string {

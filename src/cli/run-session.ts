@@ -13,7 +13,12 @@ import {
   type RunConfig,
   runLoop,
 } from "../loop/index.ts";
-import { createModelClient, type ModelConfig } from "../model/index.ts";
+import {
+  createModelClient,
+  estimateUncachedCostUsd,
+  type ModelClient,
+  type ModelConfig,
+} from "../model/index.ts";
 import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
 import { type BackendName, createSandbox, type SandboxLimits } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
@@ -54,6 +59,11 @@ export interface SessionInput {
   resume?: ResumePlan;
   /** Called with the result before the summary is printed (the demo prints its patch). */
   afterRun?: (result: LoopResult) => void;
+  /**
+   * Another program drives this run (the MCP server's `run` tool): nothing is printed and no
+   * signal handlers are installed; events go to `onEvent` and `signal` stops the run.
+   */
+  embedded?: { onEvent: (event: LoopEvent) => void; signal: AbortSignal };
 }
 
 /** Scripted model files are resolved now, so `resume` from another directory finds them. */
@@ -90,6 +100,22 @@ function unsealHiddenChecks(launch: LaunchSpec, hiddenCount: number): VerifierSp
   }
 }
 
+/**
+ * A cost cap needs a price: with none, no worst case can be computed and the cap would be a
+ * promise nobody keeps. Refuse to start and say how to give one.
+ */
+export function assertCostBudgetPriced(model: ModelClient, budgets: RunConfig["budgets"]): void {
+  if (budgets.maxCostUsd === undefined || model.info.priceKnown) return;
+  const example = JSON.stringify({
+    prices: { [model.info.id]: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 } },
+  });
+  throw new UserError(
+    `--max-cost ${budgets.maxCostUsd} needs the price of ${model.info.id}, and closedloop has none: ` +
+      `add it to closedloop.config.json in USD per million tokens, e.g. ${example} ` +
+      "(cacheRead/cacheWrite default to the input price), or run without --max-cost",
+  );
+}
+
 export function buildRunConfig(
   task: string,
   workspace: string,
@@ -97,6 +123,7 @@ export function buildRunConfig(
   budgets: RunConfig["budgets"],
 ): RunConfig {
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
+  assertCostBudgetPriced(model, budgets);
   return {
     task,
     workspace,
@@ -116,11 +143,12 @@ export function buildRunConfig(
 }
 
 export async function runSession(input: SessionInput): Promise<number> {
-  ignoreClosedStdout();
-  const { config, launch } = input;
+  const { config, launch, embedded } = input;
+  if (!embedded) ignoreClosedStdout();
   const spec = unsealHiddenChecks(launch, config.verify.hidden);
-  const plain = input.output !== "json";
+  const plain = input.output !== "json" && !embedded;
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
+  assertCostBudgetPriced(model, config.budgets);
   const systemPrompt = loadSystemPrompt(launch.systemPrompt);
   if (plain) {
     const isolation = launch.backend === "process" ? "process — NO ISOLATION" : "local (isolated)";
@@ -139,15 +167,22 @@ export async function runSession(input: SessionInput): Promise<number> {
   const store = new RunStore(input.runsDir);
   const log = input.resume ? store.reopen(input.runId) : store.create(input.runId);
   if (!input.resume) store.index({ id: input.runId, at: Date.now(), task: config.task, status: "started" });
-  const renderer = createProgressRenderer(input.output, config.budgets.maxSteps);
+  const renderer = embedded
+    ? { onEvent: embedded.onEvent, close: () => {} }
+    : createProgressRenderer(input.output, config.budgets.maxSteps);
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(130);
     abort.abort();
     process.stderr.write("\nclosedloop: stopping after the current step (again to quit now)\n");
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  if (embedded) {
+    if (embedded.signal.aborted) abort.abort();
+    embedded.signal.addEventListener("abort", () => abort.abort(), { once: true });
+  } else {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
 
   let result: LoopResult;
   try {
@@ -193,8 +228,18 @@ export async function runSession(input: SessionInput): Promise<number> {
     task: config.task,
     model: config.model,
     steps: result.steps,
-    tokens: { input: result.totals.inputTokens, output: result.totals.outputTokens },
+    tokens: {
+      input: result.totals.inputTokens,
+      output: result.totals.outputTokens,
+      cacheRead: result.totals.cacheReadTokens ?? 0,
+      cacheWrite: result.totals.cacheWriteTokens ?? 0,
+    },
     costUsd: result.totals.costUsd,
+    // What the same tokens would have cost with no prompt cache: the saving is the difference.
+    costWithoutCacheUsd: estimateUncachedCostUsd(model.info, {
+      inputTokens: result.totals.inputTokens,
+      outputTokens: result.totals.outputTokens,
+    }),
     timeMs: result.totals.elapsedMs,
     failures: { before: result.failuresBefore, after: result.failuresAfter },
     patch: patchPath,
@@ -236,7 +281,7 @@ export async function runSession(input: SessionInput): Promise<number> {
     if (hostNote) console.log(hostNote);
     console.log(`patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show ${input.runId}`);
     if (result.outcome === "interrupted") console.log(`continue: closedloop resume ${input.runId}`);
-  } else if (hostNote) process.stderr.write(`${hostNote}\n`);
+  } else if (hostNote && !embedded) process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;
 }

@@ -19,6 +19,7 @@ export const anthropicProvider = defineSdkProvider({
   apiKeyRequired: true,
   baseURLEnv: "ANTHROPIC_BASE_URL",
   normalizeBaseURL: withVersionPath,
+  promptCaching: "anthropic-breakpoints",
   createLanguageModel: ({ model, apiKey, baseURL, fetch }) =>
     createAnthropic({ apiKey, ...(baseURL ? { baseURL } : {}), fetch })(model),
 });

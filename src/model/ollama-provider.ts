@@ -27,6 +27,7 @@ export const ollamaProvider = defineSdkProvider({
   // Ollama's server decides the real window (num_ctx); this is a conservative guess for budgeting.
   defaultContextWindow: 32_768,
   apiKeyRequired: false,
+  localModels: true,
   baseURLEnv: "OLLAMA_BASE_URL",
   baseURLFromEnv: (env) => (env.OLLAMA_HOST ? ollamaHostToBaseURL(env.OLLAMA_HOST) : undefined),
   defaultBaseURL: "http://127.0.0.1:11434/v1",

@@ -28,7 +28,7 @@ import { startHostPortBridge } from "./host-port-bridge.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
-import type { LimitMechanism, SandboxLimits, SandboxPolicy } from "./types.ts";
+import type { LimitMechanism, SandboxLimits, SandboxPolicy, ToolchainMount } from "./types.ts";
 
 /** Inside the sandbox: where our binaries and the network sockets appear. */
 export const insideBin = "/run/closedloop/bin";
@@ -54,6 +54,8 @@ export interface LocalInstance {
   uid: number;
   limitMechanism: LimitMechanism;
   cgroup: SandboxCgroup | null;
+  /** The host folders of toolchains bound in read-only, and why. */
+  toolchainMounts: ToolchainMount[];
   /** The sandbox's merged workspace and its writable layer, as the host can read them. */
   mergedPath(): string;
   upperPath(): string;
@@ -143,16 +145,21 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const uid = isRoot ? 100_000 + randomInt(1_000_000_000) : (process.getuid?.() ?? 0);
   const gid = isRoot ? uid : (process.getgid?.() ?? 0);
 
-  for (const sub of ["", "layer", "merged", "lower", "net", "tools"])
+  for (const sub of ["", "layer", "shm", "merged", "lower", "net", "tools"])
     mkdirSync(join(stateDir, sub), { mode: 0o711 });
   chmodSync(join(stateDir, "net"), 0o755);
 
   // An empty HOME of its own; toolchains under the host's home stay reachable read-only at
   // their host paths (with PYENV_ROOT, CARGO_HOME … pointing there), and nothing else of it.
   const home = "/home/sandbox";
-  const { env, toolchainDirs } = buildSandboxEnv({ policy, hostEnv: process.env, home, tmpdir: "/tmp" });
-  const toolDirs = toolchainDirs.filter((d) => existsSync(d));
-  for (let i = 0; i < toolDirs.length; i++) mkdirSync(join(stateDir, "tools", String(i)));
+  const { env, toolchainMounts } = buildSandboxEnv({ policy, hostEnv: process.env, home, tmpdir: "/tmp" });
+  // cl-launch takes at most 64; a PATH longer than that loses its last home entries, not the sandbox.
+  const homeMounts = toolchainMounts.slice(0, 64);
+  for (const [i, m] of homeMounts.entries()) {
+    const at = join(stateDir, "tools", String(i));
+    if (m.kind === "dir") mkdirSync(at);
+    else writeFileSync(at, "");
+  }
 
   const cleanups: Array<() => Promise<void>> = [];
   const forwards: string[] = [];
@@ -182,7 +189,8 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
   // No single file may be larger than the disk budget: a sparse file would otherwise take no
   // disk yet cost its full size to read into a patch.
-  const rlimits = ["core=0", `fsize=${limits.diskBytes}`, `nofile=${limits.openFiles}`];
+  // POSIX message queues are kernel memory outside every tmpfs: Linux's own default, explicitly.
+  const rlimits = ["core=0", `fsize=${limits.diskBytes}`, `nofile=${limits.openFiles}`, "msgqueue=819200"];
   if (!cgroup) {
     rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`);
   }
@@ -213,20 +221,27 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     "/proc",
     "--dev",
     "/dev",
-    "--perms",
-    "1777",
-    "--size",
-    String(limits.shmBytes),
-    "--tmpfs",
+    "--bind",
+    join(stateDir, "shm"),
     "/dev/shm",
-    // The writable layer's tmpfs (sized by the disk limit) also holds /tmp and HOME.
+    // Every writable place is on the writable layer's tmpfs (sized by the disk limit):
+    // /tmp, /var/tmp, /run and HOME; / and /dev are made read-only below.
     "--bind",
     join(stateDir, "layer", "tmp"),
     "/tmp",
     "--bind",
+    join(stateDir, "layer", "var-tmp"),
+    "/var/tmp",
+    "--symlink",
+    "../run",
+    "/var/run",
+    "--bind",
+    join(stateDir, "layer", "run"),
+    "/run",
+    "--bind",
     join(stateDir, "layer", "home"),
     home,
-    ...toolDirs.flatMap((dir, i) => ["--ro-bind", join(stateDir, "tools", String(i)), dir]),
+    ...homeMounts.flatMap((m, i) => ["--ro-bind", join(stateDir, "tools", String(i)), m.path]),
     "--ro-bind",
     binDir,
     insideBin,
@@ -243,7 +258,13 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     // closedloop's own run records (trajectories, patches) stay out of the model's reach.
     ...(isFileOrLink(join(workspace, ".closedloop"))
       ? []
-      : ["--size", "1048576", "--tmpfs", join(workspace, ".closedloop")]),
+      : ["--bind", join(stateDir, "layer", "hidden"), join(workspace, ".closedloop")]),
+    // bwrap's tmpfs for / and /dev have no size limit: after the mounts above they are
+    // read-only (not recursively, so the mounts on them keep their own flags).
+    "--remount-ro",
+    "/dev",
+    "--remount-ro",
+    "/",
     "--chdir",
     workspace,
     "--seccomp",
@@ -261,9 +282,11 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     String(gid),
     "--disk",
     String(limits.diskBytes),
+    "--shm",
+    String(limits.shmBytes),
     ...(isRoot ? ["--idmap-from", `${owner.uid}:${owner.gid}`] : []),
     ...(cgroup?.procsFiles.flatMap((f) => ["--cgroup", f]) ?? []),
-    ...toolDirs.flatMap((d) => ["--tool", d]),
+    ...homeMounts.flatMap((m) => ["--tool", m.path]),
     ...rlimits.flatMap((r) => ["--rlimit", r]),
     "--",
     tools.bwrap,
@@ -335,6 +358,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     uid,
     limitMechanism,
     cgroup,
+    toolchainMounts: homeMounts,
     mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
     upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
     innerPid: () => {

@@ -56,6 +56,41 @@ describe("the local sandbox isolates and limits", () => {
     assert.match(r.stdout, /rc=1/);
   });
 
+  test("of the host's home only the toolchains' own folders are seen, each named in info with its reason", async () => {
+    const home = process.env.HOME ?? "/root";
+    const top = (await sb.exec(`ls -A ${home}`)).stdout.split("\n").filter(Boolean);
+    // What the home holds besides toolchains (.npmrc, .gitconfig, .config …) is not there at all.
+    for (const name of top)
+      assert.ok([".pyenv", ".cargo", ".rustup"].includes(name), `${home}/${name} is visible`);
+    const inside = await sb.exec(`ls -A ${home}/.pyenv ${home}/.cargo 2>&1`);
+    assert.doesNotMatch(inside.stdout, /credentials|README|CHANGELOG/);
+    const mounts = sb.info.toolchainMounts ?? [];
+    assert.ok(
+      mounts.some((m) => m.path.endsWith("/.pyenv/shims") && /PYENV_ROOT/.test(m.reason)),
+      JSON.stringify(mounts),
+    );
+    assert.ok(mounts.some((m) => m.path.endsWith("/.cargo/bin")));
+    assert.ok(
+      !mounts.some((m) => m.path === home || m.path === `${home}/.cargo` || m.path === `${home}/.pyenv`),
+    );
+  });
+
+  test("/ and /dev are read-only; /run, /var/tmp, /tmp and HOME are writable and inside the disk budget", async () => {
+    const r = await sb.exec(
+      "for d in / /dev /usr; do touch $d/cl-probe 2>/dev/null && echo wrote $d; done; for d in /run /var/tmp /tmp $HOME; do touch $d/cl-probe && echo ok $d; done; df -k /run /var/tmp /tmp $HOME | tail -n +2 | awk '{print $2}' | sort -u",
+    );
+    assert.doesNotMatch(r.stdout, /^wrote/m);
+    assert.match(r.stdout, /ok \/run\nok \/var\/tmp\nok \/tmp\nok \/home/);
+    // All four places report the one 8 MiB layer.
+    assert.equal(
+      r.stdout
+        .split("\n")
+        .filter((l) => /^\d+$/.test(l))
+        .join(","),
+      String(8 * 1024),
+    );
+  });
+
   test("the writable layer, /tmp and HOME share one disk budget, and no file outgrows it", async () => {
     const r = await sb.exec(
       "for f in big1 /tmp/big2 $HOME/big3 big4; do dd if=/dev/zero of=$f bs=1M count=3 2>&1; done; du -sc big1 /tmp/big2 $HOME/big3 big4 2>/dev/null | tail -1",

@@ -71,6 +71,7 @@ class LocalSandbox implements Sandbox {
       limitMechanism: instance.limitMechanism,
       isolated: true,
       hostPid: instance.hostPid,
+      toolchainMounts: instance.toolchainMounts,
     };
   }
 

@@ -5,11 +5,12 @@
 // HOME inside is an empty directory, which breaks toolchains installed under the user's
 // home (pyenv, rustup, nvm, …) because they find themselves through $HOME. For each one
 // that exists on the host we set its root variable to the host path explicitly and report
-// the directory, so a backend that hides the host home can bind it back read-only.
+// its exact parts (toolchain-mounts.ts), so a backend that hides the host home can bind
+// those back read-only, and nothing else of the home.
 
-import { existsSync } from "node:fs";
-import { isAbsolute, join, relative, sep } from "node:path";
-import type { SandboxPolicy } from "./types.ts";
+import { isAbsolute } from "node:path";
+import { findToolchainMounts } from "./toolchain-mounts.ts";
+import type { SandboxPolicy, ToolchainMount } from "./types.ts";
 
 export interface SandboxEnvInput {
   policy: Pick<SandboxPolicy, "env" | "setEnv">;
@@ -22,8 +23,8 @@ export interface SandboxEnvInput {
 
 export interface SandboxEnv {
   env: Record<string, string>;
-  /** Host directories (under the host home, mostly) the sandbox needs read-only at the same path. */
-  toolchainDirs: string[];
+  /** Host folders and files (under the host home, mostly) the sandbox needs read-only at the same path. */
+  toolchainMounts: ToolchainMount[];
 }
 
 const fallbackPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -56,37 +57,8 @@ const allowedNames = new Set([
   "CI",
 ]);
 
-/**
- * Toolchains that live under the home directory. `dirs` are the parts that must be visible;
- * for cargo that is deliberately not all of ~/.cargo, whose credentials.toml holds a token.
- */
-interface Toolchain {
-  variable: string;
-  defaultRel: string;
-  dirs?: (root: string) => string[];
-  /** Only relevant when the root is under the host home (GOROOT in /usr/lib/go needs nothing). */
-  onlyUnderHome?: boolean;
-}
-
-const toolchains: Toolchain[] = [
-  { variable: "PYENV_ROOT", defaultRel: ".pyenv" },
-  {
-    variable: "CARGO_HOME",
-    defaultRel: ".cargo",
-    dirs: (root) => ["bin", "registry", "git"].map((d) => join(root, d)),
-  },
-  { variable: "RUSTUP_HOME", defaultRel: ".rustup" },
-  { variable: "NVM_DIR", defaultRel: ".nvm" },
-  { variable: "GOPATH", defaultRel: "go", onlyUnderHome: true },
-  { variable: "GOROOT", defaultRel: ".go", onlyUnderHome: true },
-  { variable: "VOLTA_HOME", defaultRel: ".volta" },
-  { variable: "BUN_INSTALL", defaultRel: ".bun" },
-  { variable: "DENO_INSTALL", defaultRel: ".deno" },
-];
-
 export function buildSandboxEnv(input: SandboxEnvInput): SandboxEnv {
   const { policy, hostEnv, home, tmpdir } = input;
-  const hostHome = hostEnv.HOME && isAbsolute(hostEnv.HOME) ? hostEnv.HOME : undefined;
   const env: Record<string, string> = {};
 
   for (const [name, value] of Object.entries(hostEnv)) {
@@ -94,20 +66,9 @@ export function buildSandboxEnv(input: SandboxEnvInput): SandboxEnv {
     if (allowedNames.has(name)) env[name] = value;
   }
 
-  const toolchainDirs: string[] = [];
-  const addDir = (dir: string) => {
-    if (!toolchainDirs.includes(dir)) toolchainDirs.push(dir);
-  };
-  for (const t of toolchains) {
-    const root = hostEnv[t.variable] || (hostHome ? join(hostHome, t.defaultRel) : undefined);
-    if (!root || !isAbsolute(root) || !existsSync(root)) continue;
-    if (t.onlyUnderHome && !(hostHome && isInside(root, hostHome))) continue;
-    env[t.variable] = root;
-    const dirs = t.dirs ? t.dirs(root).filter((d) => existsSync(d)) : [root];
-    for (const d of dirs) addDir(d);
-  }
-
-  env.PATH = buildPath(hostEnv.PATH, hostHome, toolchainDirs, addDir);
+  env.PATH = buildPath(hostEnv.PATH);
+  const toolchains = findToolchainMounts(hostEnv, env.PATH.split(":"));
+  Object.assign(env, toolchains.env);
   env.SHELL = "/bin/sh";
   env.USER = "sandbox";
   env.LOGNAME = "sandbox";
@@ -120,33 +81,14 @@ export function buildSandboxEnv(input: SandboxEnvInput): SandboxEnv {
     if (value !== undefined) env[name] = value;
   }
   Object.assign(env, policy.setEnv ?? {});
-  return { env, toolchainDirs };
+  return { env, toolchainMounts: toolchains.mounts };
 }
 
-/**
- * The host PATH without relative entries (a `.` in PATH runs whatever the workspace plants),
- * and with every entry under the host home covered by a toolchain dir — adding the entry's
- * top-level directory under home when nothing covers it yet (~/.local/bin needs ~/.local/lib).
- */
-function buildPath(
-  hostPath: string | undefined,
-  hostHome: string | undefined,
-  toolchainDirs: string[],
-  addDir: (dir: string) => void,
-): string {
+/** The host PATH without relative entries: a `.` in PATH runs whatever the workspace plants. */
+function buildPath(hostPath: string | undefined): string {
   const entries: string[] = [];
   for (const entry of (hostPath || fallbackPath).split(":")) {
-    if (!entry || !isAbsolute(entry) || entries.includes(entry)) continue;
-    entries.push(entry);
-    if (!hostHome || !isInside(entry, hostHome) || entry === hostHome) continue;
-    if (toolchainDirs.some((d) => isInside(entry, d))) continue;
-    const top = relative(hostHome, entry).split(sep)[0];
-    if (top) addDir(join(hostHome, top));
+    if (entry && isAbsolute(entry) && !entries.includes(entry)) entries.push(entry);
   }
   return entries.join(":");
-}
-
-function isInside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

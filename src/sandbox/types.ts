@@ -119,6 +119,14 @@ export interface BackgroundProcess {
   kill(): Promise<void>;
 }
 
+/** A host folder or file bound read-only into a sandbox that hides the home, and why. */
+export interface ToolchainMount {
+  /** Host path, seen at the same path inside. */
+  path: string;
+  kind: "dir" | "file";
+  reason: string;
+}
+
 export interface SandboxInfo {
   backend: BackendName;
   id: string;
@@ -128,6 +136,8 @@ export interface SandboxInfo {
   isolated: boolean;
   /** Host pid of the sandbox's outermost process, when there is one (for measuring). */
   hostPid?: number;
+  /** What of the host's home (toolchains only) the sandbox sees, each with its reason. */
+  toolchainMounts?: readonly ToolchainMount[];
 }
 
 export interface Sandbox {

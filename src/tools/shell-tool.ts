@@ -6,9 +6,9 @@
 import { z } from "zod";
 import type { ExecResult, Sandbox } from "../sandbox/index.ts";
 import { compactOutput } from "../signals/index.ts";
+import { countLines, truncateMiddle } from "../util/index.ts";
 import { defineTool, errorResult } from "./define-tool.ts";
 import { formatDuration } from "./format-text.ts";
-import { countLines, truncateMiddle } from "./truncate-middle.ts";
 import type { Tool } from "./types.ts";
 
 export interface ShellToolOptions {

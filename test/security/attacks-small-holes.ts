@@ -32,7 +32,10 @@ export const smallHoleAttacks: Attack[] = [
       const saved = process.env.LC_SECRET_TOKEN;
       process.env.LC_SECRET_TOKEN = ctx.fixture.secretToken;
       try {
-        return await leakOutcome(ctx, 'env | grep "^LC_"; echo "LC_SECRET_TOKEN=$LC_SECRET_TOKEN"');
+        // A warm spare was booted before the variable was set; this sandbox must not be one.
+        return await leakOutcome(ctx, 'env | grep "^LC_"; echo "LC_SECRET_TOKEN=$LC_SECRET_TOKEN"', {
+          warmPool: false,
+        });
       } finally {
         if (saved === undefined) delete process.env.LC_SECRET_TOKEN;
         else process.env.LC_SECRET_TOKEN = saved;

@@ -3,7 +3,9 @@
 import type { Attack } from "./attack-context.ts";
 import { channelAttacks } from "./attacks-channel.ts";
 import { diffAttacks } from "./attacks-diff.ts";
+import { diskBudgetAttacks } from "./attacks-disk-budget.ts";
 import { fileAttacks } from "./attacks-files.ts";
+import { homeMountAttacks } from "./attacks-home-mounts.ts";
 import { deviceAttacks, kernelAttacks } from "./attacks-kernel.ts";
 import { networkAttacks } from "./attacks-network.ts";
 import { processAttacks } from "./attacks-processes.ts";
@@ -22,6 +24,8 @@ export const attacks: Attack[] = [
   ...kernelAttacks,
   ...resourceAttacks,
   ...smallHoleAttacks,
+  ...diskBudgetAttacks,
+  ...homeMountAttacks,
   ...channelAttacks,
   ...diffAttacks,
 ];
