@@ -54,14 +54,33 @@ static void write_all(const void *buf, size_t len) {
   }
 }
 
+/* Records are small and many: one write per 64 KiB, not three per record (each of which the
+ * agent would forward as a frame of its own). */
+static char out[1 << 16];
+static size_t outlen;
+
+static void flush_out(void) {
+  write_all(out, outlen);
+  outlen = 0;
+}
+
+static void emit(const void *buf, size_t len) {
+  if (outlen + len > sizeof out) flush_out();
+  if (len > sizeof out) write_all(buf, len);
+  else {
+    memcpy(out + outlen, buf, len);
+    outlen += len;
+  }
+}
+
 static void record(char kind, const void *a, uint32_t alen, const void *b, uint32_t blen) {
   unsigned char h[5];
   uint32_t len = alen + blen;
   h[0] = (unsigned char)kind;
   for (int i = 0; i < 4; i++) h[1 + i] = (unsigned char)(len >> (8 * i));
-  write_all(h, 5);
-  if (alen) write_all(a, alen);
-  if (blen) write_all(b, blen);
+  emit(h, 5);
+  if (alen) emit(a, alen);
+  if (blen) emit(b, blen);
 }
 
 static void record_str(char kind, const char *s) { record(kind, s, (uint32_t)strlen(s), NULL, 0); }
@@ -90,6 +109,7 @@ static int is_skipped_top(const char *rel) {
 static void too_many(void) {
   record_str('#', "too many changed paths");
   record('E', NULL, 0, NULL, 0);
+  flush_out();
   _exit(3);
 }
 
@@ -237,6 +257,7 @@ int main(int argc, char **argv) {
     }
     list_dir(upper, merged, "", 0);
     record('E', NULL, 0, NULL, 0);
+    flush_out();
     return 0;
   }
   if (argc == 5 && !strcmp(argv[1], "copy")) {
@@ -269,6 +290,7 @@ int main(int argc, char **argv) {
       off += l + 1;
     }
     record('E', NULL, 0, NULL, 0);
+    flush_out();
     return 0;
   }
   fprintf(stderr, "usage: cl-export list UPPER MERGED MAXPATHS | copy ROOT MAXFILE BUDGET\n");

@@ -34,7 +34,7 @@ import { diffTrees } from "./workspace-diff.ts";
 const maxFileBytes = 64 * 1024 ** 2;
 const fileOpTimeoutMs = 30_000;
 /** A diff lists, stages and compares at most this many paths (git-ignored ones not counted)… */
-const maxDiffPaths = 20_000;
+const maxDiffPaths = 10_000;
 /** …and gives up after this long, whatever the sandbox left behind. */
 const diffTimeoutMs = 60_000;
 

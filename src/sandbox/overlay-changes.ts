@@ -196,6 +196,7 @@ export async function exportEntries(
   const dirs = new Set<string>(); // staged folders: their children may follow
   const staged = new Map<string, "file" | "link" | "dir">();
   const leftOut: StagedExport["leftOut"] = [];
+  const made = new Set<string>(); // host folders already made in the stage
   let file: { fd: number; rel: string } | undefined;
   let written = 0;
 
@@ -211,7 +212,11 @@ export async function exportEntries(
     }
     staged.set(rel, kind);
     const dest = join(stage, rel);
-    mkdirSync(dirname(dest), { recursive: true });
+    const parentDir = dirname(dest);
+    if (!made.has(parentDir)) {
+      mkdirSync(parentDir, { recursive: true });
+      made.add(parentDir);
+    }
     return dest;
   };
   const closeFile = (keep: boolean) => {

@@ -6,20 +6,21 @@
 // `paths`; otherwise both trees are walked.
 import { execFile } from "node:child_process";
 import type { Stats } from "node:fs";
+// Per-entry file system calls are synchronous: thousands of awaited calls, each a hop to the
+// thread pool, took minutes on a loaded machine; the sync calls take microseconds each.
 import {
-  chmod,
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
 import { ownedTempPrefix, sweepStaleTempDirs } from "./stale-temp-dirs.ts";
 
@@ -77,11 +78,11 @@ export async function diffTrees(input: DiffTreesInput): Promise<string> {
           nonUtf8.push(`${side}/${rel}`);
       }
     }
-    await mkdir(join(scratch, "a"), { recursive: true });
-    await mkdir(join(scratch, "b"), { recursive: true });
+    mkdirSync(join(scratch, "a"), { recursive: true });
+    mkdirSync(join(scratch, "b"), { recursive: true });
     // Text that is not UTF-8 would be mangled once the patch is a JS string: ship it as binary.
     const attributes = join(scratch, "attributes");
-    await writeFile(attributes, nonUtf8.map((p) => `${JSON.stringify(p)} -diff\n`).join(""));
+    writeFileSync(attributes, nonUtf8.map((p) => `${JSON.stringify(p)} -diff\n`).join(""));
     const raw = await runGitDiff(scratch, attributes, input.timeoutMs);
     return fixHeaders(raw);
   } finally {
@@ -103,7 +104,7 @@ function checkRelative(raw: string): string {
 
 async function tryLstat(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (error) {
     if (
       (error as NodeJS.ErrnoException).code === "ENOENT" ||
@@ -122,7 +123,7 @@ async function walk(
 ): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(rel ? join(root, rel) : root);
+    names = readdirSync(rel ? join(root, rel) : root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
@@ -130,7 +131,7 @@ async function walk(
   for (const name of names) {
     const child = rel ? `${rel}/${name}` : name;
     if (exclude(child)) continue;
-    const st = await lstat(join(root, child));
+    const st = lstatSync(join(root, child));
     if (st.isDirectory()) await walk(root, child, out, exclude);
     else if (st.isFile() || st.isSymbolicLink()) out.set(child, st);
   }
@@ -161,14 +162,13 @@ async function differs(
 ) {
   if (!a || !b) return true;
   if (a.isSymbolicLink() !== b.isSymbolicLink()) return true;
-  if (a.isSymbolicLink())
-    return (await readlink(join(beforeRoot, rel))) !== (await readlink(join(afterRoot, rel)));
+  if (a.isSymbolicLink()) return readlinkSync(join(beforeRoot, rel)) !== readlinkSync(join(afterRoot, rel));
   // git records only the executable bit.
   if ((a.mode & 0o100) !== (b.mode & 0o100)) return true;
   if (a.size !== b.size) return true;
   // Same size and mtime: unchanged (git's and rsync's quick check; copies preserve mtimes).
   if (trustMtime && a.mtimeMs === b.mtimeMs) return false;
-  const [x, y] = await Promise.all([readFile(join(beforeRoot, rel)), readFile(join(afterRoot, rel))]);
+  const [x, y] = [readFileSync(join(beforeRoot, rel)), readFileSync(join(afterRoot, rel))];
   return !x.equals(y);
 }
 
@@ -181,16 +181,16 @@ async function stageEntry(
   hardLink: boolean,
 ): Promise<boolean> {
   const dest = join(sideDir, rel);
-  await mkdir(dirname(dest), { recursive: true });
+  mkdirSync(dirname(dest), { recursive: true });
   if (st.isSymbolicLink()) {
-    await symlink(await readlink(join(root, rel)), dest);
+    symlinkSync(readlinkSync(join(root, rel)), dest);
     return false;
   }
   // A second copy of a scratch tree would double what a diff stages on the host's disk.
-  if (hardLink) await link(join(root, rel), dest);
-  else await copyFile(join(root, rel), dest);
-  await chmod(dest, st.mode & 0o777);
-  const bytes = await readFile(dest);
+  if (hardLink) linkSync(join(root, rel), dest);
+  else copyFileSync(join(root, rel), dest);
+  chmodSync(dest, st.mode & 0o777);
+  const bytes = readFileSync(dest);
   if (bytes.includes(0)) return false;
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -1,7 +1,7 @@
 // Attacks on `diff`, the one place where the host reads what the sandbox made: racing a
 // folder against a symlink to a host folder while the host copies (the old check-then-copy
 // through /proc/<pid>/root put a 0600 private key into the patch), and leaving files that cost
-// the sandbox nothing but would cost the host a lot to stage (sparse files, 100,000 empty ones).
+// the sandbox nothing but would cost the host a lot to stage (sparse files, tens of thousands of empty ones).
 import { lstatSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -97,8 +97,12 @@ export const diffAttacks: Attack[] = [
   {
     id: "diff-many-files",
     category: "resources",
-    title: "100,000 empty files make diff refuse quickly, without growing the host process",
+    title: "30,000 empty files make diff refuse quickly, without growing the host process",
     run: (ctx) =>
-      diffBomb(ctx, "mkdir many && cd many && seq 100000 | xargs touch && ls | wc -l", { timeoutMs: 60_000 }),
+      diffBomb(
+        ctx,
+        "mkdir many && cd many && perl -e 'for (1..30000) { open(my $f, \">\", $_) or last }' && ls | wc -l",
+        { timeoutMs: 60_000 },
+      ),
   },
 ];
