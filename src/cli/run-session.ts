@@ -279,8 +279,13 @@ export async function runSession(input: SessionInput): Promise<number> {
   if (plain) {
     console.log(result.verified ? `\n✓ verified — ${result.reason}` : `\n✗ not verified — ${result.reason}`);
     if (hostNote) console.log(hostNote);
-    console.log(`patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show ${input.runId}`);
-    if (result.outcome === "interrupted") console.log(`continue: closedloop resume ${input.runId}`);
+    // Runs recorded elsewhere than the default folder are found again only with --runs-dir.
+    const where =
+      resolve(input.runsDir) === resolve(".closedloop/runs") ? "" : ` --runs-dir ${input.runsDir}`;
+    console.log(
+      `patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show${where} ${input.runId}`,
+    );
+    if (result.outcome === "interrupted") console.log(`continue: closedloop resume${where} ${input.runId}`);
   } else if (hostNote && !embedded) process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;

@@ -2,7 +2,6 @@
 // Responses API (`.responses`) for the models OpenAI serves only there (the codex models, the
 // -pro models, deep research). Chat Completions stays the default so one wire format serves
 // OpenAI, Ollama and every OpenAI-compatible server.
-import { createOpenAI } from "@ai-sdk/openai";
 import { defineSdkProvider } from "./sdk-provider.ts";
 
 const responsesOnly = [/codex/, /(^|-)pro($|-)/, /deep-research/, /computer-use/];
@@ -22,7 +21,8 @@ export const openaiProvider = defineSdkProvider({
   apiKeyRequired: true,
   baseURLEnv: "OPENAI_BASE_URL",
   promptCaching: "openai-cache-key",
-  createLanguageModel: ({ model, apiKey, baseURL, fetch }) => {
+  createLanguageModel: async ({ model, apiKey, baseURL, fetch }) => {
+    const { createOpenAI } = await import("@ai-sdk/openai");
     const openai = createOpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), fetch });
     return isResponsesOnlyModel(model) ? openai.responses(model) : openai.chat(model);
   },

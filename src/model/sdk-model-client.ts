@@ -32,7 +32,7 @@ import type {
 export interface SdkModelClientOptions {
   info: ModelInfo;
   /** Builds the SDK model around a fetch; called per attempt so the fetch can feed that attempt's watchdog. */
-  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3;
+  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3 | Promise<LanguageModelV3>;
   fetch: typeof globalThis.fetch;
   retry: RetryOptions;
   timeoutMs: number;
@@ -143,7 +143,7 @@ async function runAttempt(
   const progress: AttemptProgress = { text: "", toolCalls: [] };
   touch();
   try {
-    const model = options.createLanguageModel(watchedFetch);
+    const model = await options.createLanguageModel(watchedFetch);
     const converted = convertPrompt(request.messages);
     const { prompt, providerOptions } = applyPromptCaching(
       options.promptCaching ?? "implicit",

@@ -39,7 +39,8 @@ export interface SdkProviderDefinition {
   localModels?: boolean;
   /** How the provider's prompt cache is asked for; default implicit (a stable prefix is enough). */
   promptCaching?: PromptCaching;
-  createLanguageModel(settings: SdkProviderSettings): LanguageModelV3;
+  /** Imports its SDK package itself, so a command that makes no model call never loads it. */
+  createLanguageModel(settings: SdkProviderSettings): LanguageModelV3 | Promise<LanguageModelV3>;
 }
 
 function parsePlainModelName(idExample: string) {

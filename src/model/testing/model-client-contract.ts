@@ -58,7 +58,8 @@ export function describeModelClientContract(target: ContractTarget): void {
       process.off("unhandledRejection", onRejection);
     });
 
-    async function setup(replies: LoopbackReply[], retry = fastRetry, timeoutMs = 2_000) {
+    // A generous idle timeout: on a loaded machine the first request of a suite can take seconds.
+    async function setup(replies: LoopbackReply[], retry = fastRetry, timeoutMs = 10_000) {
       const server = await target.startServer(replies);
       servers.push(server);
       const client = target.createClient(server.baseURL, retry, timeoutMs);
