@@ -8,7 +8,9 @@ export {
   SandboxProtocolError,
   SandboxUnavailableError,
 } from "./errors.ts";
+export { ensureNativeHelpers, findNativeHelpers } from "./native-helpers.ts";
 export { NetRuleError, parseNetRules } from "./net-rules.ts";
+export { diagnoseUserNamespaces, isInContainer } from "./preflight.ts";
 export type * from "./types.ts";
 export { defaultLimits } from "./types.ts";
 
