@@ -48,7 +48,13 @@ function resultOf(job: AttemptJob, store: RunStore, events: LoopEvent[]): Attemp
     // A rollback can make an older checkpoint the final tree: the one whose hash matches counts.
     const candidates = events
       .filter((e): e is LoopEventOf<"checkpoint.saved"> => e.type === "checkpoint.saved")
-      .map((e) => filterProtectedPatch(e.patch, started.config.verify.protect).patch)
+      .map(
+        (e) =>
+          filterProtectedPatch(e.patch, {
+            protect: started.config.verify.protect,
+            allowEdit: started.config.verify.allowEdit ?? [],
+          }).patch,
+      )
       .reverse();
     patch = [...candidates, ""].find((p) => hashPatch(p) === finished.patchHash);
     if (patch === undefined)
@@ -94,6 +100,10 @@ function launchFor(job: AttemptJob): LaunchSpec {
   return sealHiddenChecks(job.runId, {
     // Sandbox knobs and model settings the CLI passed through (limits, env, prices …).
     ...(job.launchExtras as Partial<LaunchSpec> | undefined),
+    // The record's test lists, as `run --fail-to-pass/--pass-to-pass` give them to the witness.
+    ...(job.failToPass || job.passToPass
+      ? { witness: { failToPass: job.failToPass ?? [], passToPass: job.passToPass ?? [] } }
+      : {}),
     modelId,
     backend: job.sandbox,
     allowNet: job.allowNet,

@@ -3,10 +3,15 @@
 // ends only through a RunStop (verified, budget, stall, out of turns, model error, interrupted);
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
 import type { BilledAttempt, ModelResponse, ToolCall } from "../model/index.ts";
-import { hashPatch, patchFiles } from "../patch/index.ts";
+import { hashPatch, patchFiles, patchPaths } from "../patch/index.ts";
 import { estimateTokens } from "../signals/index.ts";
 import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
-import { filterProtectedPatch, type VerifyResult } from "../verify/index.ts";
+import {
+  describeProtectedChange,
+  filterProtectedPatch,
+  type Protection,
+  type VerifyResult,
+} from "../verify/index.ts";
 import { CheckpointBook } from "./checkpoint-book.ts";
 import { ConversationContext } from "./conversation-context.ts";
 import type { LoopEvent, LoopEventInput, RunOutcome, VerifyReason } from "./loop-events.ts";
@@ -25,6 +30,7 @@ import { type BudgetBreach, RunBudget } from "./run-budget.ts";
 import { defaultStallThresholds, StallDetector, type StallSignal } from "./stall-detector.ts";
 
 const interruptedReason = "interrupted: the run was stopped by a signal";
+const verifiedReason = "the verifier passed in a clean sandbox built from the patch";
 
 /** A failed attempt's bill as event fields (nothing when the provider could not have billed it). */
 function billedFields(billed: BilledAttempt | undefined) {
@@ -58,6 +64,9 @@ class ClosedLoop {
   private failuresBefore: number | null = null;
   private failuresAfter: number | null = null;
   private passed = false;
+  private readonly protection: Protection;
+  /** Protected paths the model was already told about (so a note is said once). */
+  private readonly toldProtected = new Set<string>();
 
   constructor(private readonly o: LoopOptions) {
     const window = o.model.info.contextWindow;
@@ -73,12 +82,15 @@ class ClosedLoop {
     });
     this.budget = new RunBudget(o.config.budgets, o.resume?.totals);
     this.stall = new StallDetector(o.stallThresholds ?? defaultStallThresholds, o.resume?.stall);
+    this.protection = { protect: o.config.verify.protect, allowEdit: o.config.verify.allowEdit ?? [] };
   }
 
   async run(): Promise<LoopResult> {
     try {
-      if (this.o.resume) await this.resume(this.o.resume);
-      else {
+      if (this.o.resume) {
+        await this.resume(this.o.resume);
+        if (this.passed) throw new RunStop("verified", verifiedReason);
+      } else {
         this.emit({ type: "run.started", config: this.o.config });
         const baseline = await this.verify("baseline");
         this.failuresBefore = baseline.failingCount;
@@ -184,8 +196,7 @@ class ClosedLoop {
       durationMs: Math.round(performance.now() - started),
     });
     this.stall.recordToolResult(call.name, call.args, outcome.content);
-    if (this.passed)
-      throw new RunStop("verified", "the verifier passed in a clean sandbox built from the patch");
+    if (this.passed) throw new RunStop("verified", verifiedReason);
     return mutated;
   }
 
@@ -199,6 +210,7 @@ class ClosedLoop {
         this.emit({ type: "done.claimed", step: this.step, summary, accepted: verdict.verdict === "pass" });
         return doneAnswer(verdict);
       },
+      protectedChange: (paths) => describeProtectedChange(this.protection, paths),
     };
   }
 
@@ -237,7 +249,22 @@ class ClosedLoop {
     if (hash === this.workspaceHash) return;
     this.stepChanged = true;
     this.workspaceHash = hash;
+    this.noteProtectedChanges(patch);
     if (!this.checkpoints.has(hash)) this.saveCheckpoint(hash, patch);
+  }
+
+  /** A shell command that changed a protected file is told so at once (write/edit refuse). */
+  private noteProtectedChanges(patch: string): void {
+    let paths: string[];
+    try {
+      paths = patchPaths(patch).filter((path) => !this.toldProtected.has(path));
+    } catch {
+      return;
+    }
+    const note = describeProtectedChange(this.protection, paths);
+    if (!note) return;
+    for (const path of paths) this.toldProtected.add(path);
+    this.note(`The last command changed protected files. ${note}`);
   }
 
   private saveCheckpoint(hash: string, patch: string): void {
@@ -316,7 +343,7 @@ class ClosedLoop {
   /** What the user gets is what the clean room judged: changes to protected paths are left out. */
   private handoverPatch(diff: string): string {
     try {
-      return filterProtectedPatch(diff, this.o.config.verify.protect).patch;
+      return filterProtectedPatch(diff, this.protection).patch;
     } catch {
       return diff; // unreadable as a patch: the clean room said "error", so it is never applied
     }
@@ -349,6 +376,9 @@ class ClosedLoop {
       if (event.type !== "verify.verdict") continue;
       this.failuresAfter = event.failingCount;
       if (event.reason === "baseline") this.failuresBefore = event.failingCount;
+      // A clean-room pass ends the run in its step; a process that died after committing
+      // that step but before run.finished left a verified run, which ends so on resume.
+      else if (event.verdict === "pass" && event.cleanRoom) this.passed = true;
     }
     this.step = plan.lastStep;
     this.workspaceHash = plan.workspaceHash;
