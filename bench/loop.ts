@@ -2,12 +2,13 @@
 // scripted model (no LLM) over an in-memory workspace (a sandbox-shaped object, NOT a sandbox:
 // its tools are instant, so only the harness is measured), against a bare baseline measured
 // in the same run: the same model calls and tool calls with no context management, events,
-// checkpoints or stall detection. Also: context tokens per step, which must level off.
+// checkpoints or stall detection. Also: context tokens per step, which must stay bounded, and
+// (bench/loop-cache.ts) how much of each request a provider's prompt cache serves, and the cost.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { type LoopEvent, type RunConfig, runLoop } from "../src/loop/index.ts";
+import { type LoopEvent, loadSystemPrompt, type RunConfig, runLoop } from "../src/loop/index.ts";
 import { createMemoryWorkspace } from "../src/loop/testing/memory-workspace.ts";
 import {
   type ChatMessage,
@@ -18,6 +19,7 @@ import {
 import { estimateTokens } from "../src/signals/index.ts";
 import { RunStore } from "../src/store/index.ts";
 import { createToolset, runToolCall, type ToolContext } from "../src/tools/index.ts";
+import { measurePromptCaching } from "./loop-cache.ts";
 
 const steps = 30;
 const contextWindow = 16_000;
@@ -168,8 +170,16 @@ export async function main(args: string[]): Promise<void> {
     naiveTokensPerStepLast: naive.at(-1)!,
     tokensPerStep: tokens,
   };
+  const workload = {
+    turns: turns(),
+    files: { "src/values.js": `${source}\n` },
+    failing,
+    config,
+    // The real system prompt: its size decides how much a cache can serve; a stub would flatter.
+    systemPrompt: loadSystemPrompt(),
+  };
   if (args.includes("--json")) {
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ ...result, promptCaching: await measurePromptCaching(workload, true) }));
     return;
   }
   console.log(
@@ -191,4 +201,5 @@ export async function main(args: string[]): Promise<void> {
   console.log(
     `${"closedloop (managed)".padEnd(28)}${picks.map((p) => String(tokens[p - 1]).padStart(8)).join("")}`,
   );
+  await measurePromptCaching(workload, false);
 }

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Compiles the small C helpers the local sandbox runs (launcher, in-sandbox agent, port
 // forwarder). They are tiny so that hundreds of sandboxes fit in memory side by side.
-// A machine with no C compiler still installs; the local backend then says how to fix it.
+//   node scripts/build-native.mjs [--out DIR] [--strict]   (default: build/ beside native/)
+// Each binary is written under a temporary name and renamed, so two processes building at
+// once never run a half-written helper. A machine with no C compiler gets a message that
+// says what to install; the local backend says the same when it needs the helpers.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const srcDir = join(root, "native");
-const outDir = join(root, "build");
+const outFlag = process.argv.indexOf("--out");
+const outDir = outFlag > 0 ? process.argv[outFlag + 1] : join(root, "build");
 mkdirSync(outDir, { recursive: true });
 
 const cc = process.env.CC ?? "cc";
@@ -16,17 +20,25 @@ let failed = false;
 for (const file of existsSync(srcDir) ? readdirSync(srcDir) : []) {
   if (!file.endsWith(".c")) continue;
   const out = join(outDir, file.slice(0, -2));
+  const partial = `${out}.partial-${process.pid}`;
   const r = spawnSync(
     cc,
-    ["-O2", "-Wall", "-Wextra", "-Wno-format-truncation", "-o", out, join(srcDir, file)],
-    { stdio: "inherit" },
+    ["-O2", "-Wall", "-Wextra", "-Wno-format-truncation", "-o", partial, join(srcDir, file)],
+    { stdio: ["ignore", "inherit", "inherit"] },
   );
   if (r.error || r.status !== 0) {
     failed = true;
-    console.warn(`closedloop: could not compile native/${file} (${r.error?.message ?? `exit ${r.status}`}).`);
-  }
+    rmSync(partial, { force: true });
+    console.error(
+      `closedloop: could not compile native/${file} (${r.error?.message ?? `exit ${r.status}`}).`,
+    );
+  } else renameSync(partial, out);
 }
-if (failed)
-  console.warn(
-    "closedloop: the local sandbox needs a C compiler: apt-get install gcc, then npm run build:native",
+if (failed) {
+  console.error(
+    "closedloop: the local sandbox needs a C compiler: run 'closedloop setup' (or apt-get install gcc libc6-dev), then 'npm run build:native'",
   );
+  // `npm install` in a checkout must still finish on a machine without a compiler, so that
+  // `closedloop setup` can install one; only callers that ask get a failing exit.
+  if (process.argv.includes("--strict")) process.exitCode = 1;
+}

@@ -51,6 +51,7 @@ if (files.length === 0) {
 const r = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
-  { stdio: "inherit", cwd: root },
+  // Tests that start `bin/closedloop.mjs` run the sources, never a dist/ build that may be stale.
+  { stdio: "inherit", cwd: root, env: { ...process.env, CLOSEDLOOP_FROM_SOURCE: "1" } },
 );
 process.exit(r.status ?? 1);

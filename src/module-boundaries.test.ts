@@ -8,9 +8,23 @@ import { test } from "node:test";
 const src = resolve(import.meta.dirname);
 
 const allowed: Record<string, string[]> = {
-  cli: ["web", "mcp", "loop", "tools", "verify", "signals", "model", "sandbox", "store", "patch", "util"],
+  cli: [
+    "web",
+    "mcp",
+    "fleet",
+    "loop",
+    "tools",
+    "verify",
+    "signals",
+    "model",
+    "sandbox",
+    "store",
+    "patch",
+    "util",
+  ],
   web: ["fleet", "loop", "store", "verify", "sandbox", "signals", "util"],
   mcp: ["fleet", "loop", "store", "verify", "sandbox", "signals", "util"],
+  fleet: ["loop", "store", "verify", "util"],
   loop: ["model", "tools", "verify", "signals", "store", "patch", "util"],
   tools: ["sandbox", "signals", "patch", "util"],
   verify: ["sandbox", "signals", "patch", "util"],

@@ -3,7 +3,7 @@
 // to show the loop's promises: a premature `done` is refused with the failures, the fix goes
 // on, and the run ends only when the verifier passes in a clean sandbox.
 import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RunStore } from "../store/index.ts";
@@ -67,7 +67,8 @@ export async function run(argv: string[]): Promise<number> {
       config: buildRunConfig(demo.task, workspace, launch, { maxSteps: 12 }),
       launch,
       output,
-      runsDir: values["runs-dir"] ?? ".closedloop/runs",
+      // The demo's records go to the user's state folder, never into the current directory.
+      runsDir: values["runs-dir"] ?? demoRunsDir(),
       afterRun(result) {
         finished = result.outcome !== "interrupted";
         if (output === "json") return;
@@ -76,5 +77,12 @@ export async function run(argv: string[]): Promise<number> {
     });
   } finally {
     if (finished && !values.keep) rmSync(workspace, { recursive: true, force: true });
+    else if (output !== "json") console.log(`the demo's copy of the project is left in ${workspace}`);
   }
+}
+
+/** Where demo runs are recorded: $XDG_STATE_HOME/closedloop/demo-runs. */
+export function demoRunsDir(): string {
+  const state = process.env.XDG_STATE_HOME || join(homedir(), ".local", "state");
+  return join(state, "closedloop", "demo-runs");
 }

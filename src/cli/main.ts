@@ -18,11 +18,17 @@ const commands: Record<string, Command> = {
   resume: { summary: "continue a run whose process died", load: () => import("./resume-command.ts") },
   show: { summary: "print a run's timeline", load: () => import("./show-command.ts") },
   sandbox: { summary: "run one command in a fresh sandbox", load: () => import("./sandbox-command.ts") },
+  batch: { summary: "run every task of a JSONL file (resumable)", load: () => import("./batch-command.ts") },
+  worker: { summary: "run attempts from a Redis queue", load: () => import("./worker-command.ts") },
   check: {
     summary: "run a command and print compact structured feedback",
     load: () => import("./check-command.ts"),
   },
   mcp: { summary: "serve closedloop's tools over MCP on stdio", load: () => import("./mcp-command.ts") },
+  serve: {
+    summary: "MCP over HTTP at /mcp and the live dashboard at /",
+    load: () => import("./serve-command.ts"),
+  },
 };
 
 function usage(): string {

@@ -17,6 +17,7 @@ export async function run(argv: string[]): Promise<number> {
     backend: options.backend,
     cwd: process.cwd(),
     runsDir: options.runsDir,
+    heartbeatMs: options.heartbeatMs,
     launchRun: createRunLauncher({ backend: options.backend, defaultModel: options.model }),
   });
   return 0;

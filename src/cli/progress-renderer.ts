@@ -28,6 +28,12 @@ function formatTokens(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
+/** " (87% cached)" when the provider served part of the input from its prompt cache. */
+function cachedShare(inputTokens: number, cacheReadTokens: number | undefined): string {
+  if (!cacheReadTokens || inputTokens <= 0) return "";
+  return ` (${Math.round((100 * cacheReadTokens) / inputTokens)}% cached)`;
+}
+
 function describeArgs(args: unknown): string {
   if (args === null || typeof args !== "object") return "";
   const a = args as Record<string, unknown>;
@@ -49,9 +55,11 @@ export function formatEventLine(event: LoopEvent): string | undefined {
     case "model.request":
       return `  model ← ${event.messages} messages, ~${formatTokens(event.estimatedTokens)} tokens${event.elidedSteps ? ` (${event.elidedSteps} older steps shrunk)` : ""}`;
     case "model.retry":
-      return `  model retry ${event.attempt} in ${event.delayMs}ms: ${event.reason}`;
-    case "model.response":
-      return `  model → ${event.text ? `"${clip(event.text, 90)}" ` : ""}(${event.toolCalls.length} tool call${event.toolCalls.length === 1 ? "" : "s"})`;
+      return `  model retry ${event.attempt} in ${event.delayMs}ms: ${event.reason}${event.costUsd ? ` (failed attempt billed ~$${event.costUsd.toFixed(4)})` : ""}`;
+    case "model.response": {
+      const u = event.usage;
+      return `  model → ${event.text ? `"${clip(event.text, 90)}" ` : ""}(${event.toolCalls.length} tool call${event.toolCalls.length === 1 ? "" : "s"}) · ${formatTokens(u.inputTokens)} in${cachedShare(u.inputTokens, u.cacheReadTokens)} · $${event.costUsd.toFixed(4)}`;
+    }
     case "model.error":
       return `  model error (${event.kind}): ${event.message}`;
     case "tool.call":
@@ -80,13 +88,15 @@ export function formatEventLine(event: LoopEvent): string | undefined {
       return `  STALL (${event.kind}): ${event.detail} → ${event.action}`;
     case "context.note":
       return `  note to the model: ${clip(event.text, 100)}`;
+    case "context.compacted":
+      return `  context compacted: steps up to ${event.throughStep} summarized (~${formatTokens(event.tokensBefore)} → ~${formatTokens(event.tokensAfter)} tokens)`;
     case "budget.exhausted":
       return `  budget exhausted: ${event.budget} (limit ${event.limit})`;
     case "step.finished":
       return undefined;
     case "run.finished": {
       const t = event.totals;
-      return `${event.verified ? "VERIFIED" : "NOT VERIFIED"} — ${event.reason} · ${event.steps} steps · ${formatTokens(t.inputTokens + t.outputTokens)} tokens · $${t.costUsd.toFixed(4)} · ${(t.elapsedMs / 1000).toFixed(1)}s`;
+      return `${event.verified ? "VERIFIED" : "NOT VERIFIED"} — ${event.reason} · ${event.steps} steps · ${formatTokens(t.inputTokens + t.outputTokens)} tokens${cachedShare(t.inputTokens, t.cacheReadTokens)} · $${t.costUsd.toFixed(4)} · ${(t.elapsedMs / 1000).toFixed(1)}s`;
     }
   }
 }
@@ -128,6 +138,8 @@ function createStatusLine(out: NodeJS.WriteStream, maxSteps: number): ProgressRe
     tool: "starting",
     verifier: "not run",
     tokens: 0,
+    inputTokens: 0,
+    cacheReadTokens: 0,
     cost: 0,
     elapsedBase: 0,
   };
@@ -135,7 +147,7 @@ function createStatusLine(out: NodeJS.WriteStream, maxSteps: number): ProgressRe
   let shown = false;
   const draw = () => {
     const elapsed = ((state.elapsedBase + Date.now() - started) / 1000).toFixed(1);
-    const line = `step ${state.step}/${state.maxSteps} · ${state.tool} · verifier ${state.verifier} · ${formatTokens(state.tokens)} tok · $${state.cost.toFixed(4)} · ${elapsed}s`;
+    const line = `step ${state.step}/${state.maxSteps} · ${state.tool} · verifier ${state.verifier} · ${formatTokens(state.tokens)} tok${cachedShare(state.inputTokens, state.cacheReadTokens)} · $${state.cost.toFixed(4)} · ${elapsed}s`;
     out.write(`\r\x1b[2K${clip(line, (out.columns || 100) - 1)}`);
     shown = true;
   };
@@ -155,8 +167,13 @@ function createStatusLine(out: NodeJS.WriteStream, maxSteps: number): ProgressRe
           state.tool = "verifying in a clean sandbox";
           break;
         case "model.response":
+        case "model.retry":
+        case "model.error":
+          if (!event.usage) break;
           state.tokens += event.usage.inputTokens + event.usage.outputTokens;
-          state.cost += event.costUsd;
+          state.inputTokens += event.usage.inputTokens;
+          state.cacheReadTokens += event.usage.cacheReadTokens ?? 0;
+          state.cost += event.costUsd ?? 0;
           break;
         case "verify.verdict":
           state.tool = "—";
@@ -164,6 +181,8 @@ function createStatusLine(out: NodeJS.WriteStream, maxSteps: number): ProgressRe
           break;
         case "step.finished":
           state.tokens = event.totals.inputTokens + event.totals.outputTokens;
+          state.inputTokens = event.totals.inputTokens;
+          state.cacheReadTokens = event.totals.cacheReadTokens ?? 0;
           state.cost = event.totals.costUsd;
           break;
         default:

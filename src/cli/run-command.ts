@@ -18,6 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(runUsage);
     return 0;
   }
+  if (options.attempts > 1) return (await import("./run-attempts.ts")).runAttempts(options);
   const spec = parseVerifierSpec({
     verify: options.verify,
     protect: options.protect,

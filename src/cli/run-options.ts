@@ -64,8 +64,17 @@ export const runFlags = {
   },
   model: {
     value: "ID",
-    help: "e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen3-coder, scripted:turns.json",
+    multiple: true,
+    help: "e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, ollama:qwen3-coder, scripted:turns.json\n(several with --attempts: the attempts take them in turn)",
     configKey: "model",
+  },
+  attempts: {
+    value: "N",
+    help: "best-of-n: N attempts in parallel sandboxes (default 1, or one per --model)",
+  },
+  pick: {
+    value: "RULE",
+    help: "first (default: the first verified attempt wins, the rest are cancelled)\nor smallest (wait for all, hand over the smallest verified patch)",
   },
   "system-prompt": {
     value: "FILE",
@@ -110,6 +119,11 @@ export interface RunOptions {
   browserChecks: BrowserCheckSpec[];
   verifyTimeoutMs?: number;
   model?: string;
+  /** Every --model given (best-of-n spreads its attempts over them). */
+  models: string[];
+  /** --attempts: best-of-n when above 1. */
+  attempts: number;
+  pick: "first" | "smallest";
   modelConfig?: ModelConfig;
   sandbox: BackendName;
   allowNet: string[];
@@ -164,6 +178,11 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
       "--apply and --branch are alternatives: pick one (or neither, to only get patch.diff)",
     );
   const knobs = parseSandboxKnobs(pick);
+  const models = listOf(pick("model"));
+  const attempts = parsePositive(pick("attempts"), true) ?? Math.max(1, values.model?.length ?? 1);
+  const pickRule = values.pick ?? "first";
+  if (pickRule !== "first" && pickRule !== "smallest")
+    throw new UserError(`--pick ${pickRule}: choose first or smallest`);
   const options: RunOptions = {
     task,
     workspace,
@@ -171,6 +190,9 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     protect: listOf(pick("protect")),
     hidden: listOf(pick("hidden")),
     browserChecks: browserChecksOf(tokens, config),
+    models,
+    attempts,
+    pick: pickRule,
     sandbox: knobs.backend,
     allowNet: knobs.allowNet,
     allowHostPorts: knobs.allowHostPorts,
@@ -187,8 +209,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     options.verifyTimeoutMs = parseDurationValue(verifyTimeout);
     if (options.verifyTimeoutMs <= 0) throw new UserError(`${verifyTimeout.label} must be more than 0`);
   }
-  const model = textOrUndefined(pick("model"));
-  if (model) options.model = model;
+  if (models[0]) options.model = models[0];
   const modelConfig = modelConfigOf(config);
   if (modelConfig) options.modelConfig = modelConfig;
   const maxCost = parsePositive(pick("max-cost"), false);

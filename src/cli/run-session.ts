@@ -13,7 +13,12 @@ import {
   type RunConfig,
   runLoop,
 } from "../loop/index.ts";
-import { createModelClient, type ModelConfig } from "../model/index.ts";
+import {
+  createModelClient,
+  estimateUncachedCostUsd,
+  type ModelClient,
+  type ModelConfig,
+} from "../model/index.ts";
 import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
 import { type BackendName, createSandbox, type SandboxLimits } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
@@ -95,6 +100,22 @@ function unsealHiddenChecks(launch: LaunchSpec, hiddenCount: number): VerifierSp
   }
 }
 
+/**
+ * A cost cap needs a price: with none, no worst case can be computed and the cap would be a
+ * promise nobody keeps. Refuse to start and say how to give one.
+ */
+export function assertCostBudgetPriced(model: ModelClient, budgets: RunConfig["budgets"]): void {
+  if (budgets.maxCostUsd === undefined || model.info.priceKnown) return;
+  const example = JSON.stringify({
+    prices: { [model.info.id]: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 } },
+  });
+  throw new UserError(
+    `--max-cost ${budgets.maxCostUsd} needs the price of ${model.info.id}, and closedloop has none: ` +
+      `add it to closedloop.config.json in USD per million tokens, e.g. ${example} ` +
+      "(cacheRead/cacheWrite default to the input price), or run without --max-cost",
+  );
+}
+
 export function buildRunConfig(
   task: string,
   workspace: string,
@@ -102,6 +123,7 @@ export function buildRunConfig(
   budgets: RunConfig["budgets"],
 ): RunConfig {
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
+  assertCostBudgetPriced(model, budgets);
   return {
     task,
     workspace,
@@ -126,6 +148,7 @@ export async function runSession(input: SessionInput): Promise<number> {
   const spec = unsealHiddenChecks(launch, config.verify.hidden);
   const plain = input.output !== "json" && !embedded;
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
+  assertCostBudgetPriced(model, config.budgets);
   const systemPrompt = loadSystemPrompt(launch.systemPrompt);
   if (plain) {
     const isolation = launch.backend === "process" ? "process — NO ISOLATION" : "local (isolated)";
@@ -205,8 +228,18 @@ export async function runSession(input: SessionInput): Promise<number> {
     task: config.task,
     model: config.model,
     steps: result.steps,
-    tokens: { input: result.totals.inputTokens, output: result.totals.outputTokens },
+    tokens: {
+      input: result.totals.inputTokens,
+      output: result.totals.outputTokens,
+      cacheRead: result.totals.cacheReadTokens ?? 0,
+      cacheWrite: result.totals.cacheWriteTokens ?? 0,
+    },
     costUsd: result.totals.costUsd,
+    // What the same tokens would have cost with no prompt cache: the saving is the difference.
+    costWithoutCacheUsd: estimateUncachedCostUsd(model.info, {
+      inputTokens: result.totals.inputTokens,
+      outputTokens: result.totals.outputTokens,
+    }),
     timeMs: result.totals.elapsedMs,
     failures: { before: result.failuresBefore, after: result.failuresAfter },
     patch: patchPath,
@@ -246,8 +279,13 @@ export async function runSession(input: SessionInput): Promise<number> {
   if (plain) {
     console.log(result.verified ? `\n✓ verified — ${result.reason}` : `\n✗ not verified — ${result.reason}`);
     if (hostNote) console.log(hostNote);
-    console.log(`patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show ${input.runId}`);
-    if (result.outcome === "interrupted") console.log(`continue: closedloop resume ${input.runId}`);
+    // Runs recorded elsewhere than the default folder are found again only with --runs-dir.
+    const where =
+      resolve(input.runsDir) === resolve(".closedloop/runs") ? "" : ` --runs-dir ${input.runsDir}`;
+    console.log(
+      `patch:  ${patchPath}\nreport: ${reportPath}\ntimeline: closedloop show${where} ${input.runId}`,
+    );
+    if (result.outcome === "interrupted") console.log(`continue: closedloop resume${where} ${input.runId}`);
   } else if (hostNote && !embedded) process.stderr.write(`${hostNote}\n`);
   if (hostFailed) return 2;
   return result.verified ? 0 : 1;

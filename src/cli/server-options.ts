@@ -12,6 +12,7 @@ export interface ServerOptions {
   model?: string | undefined;
   idleMs: number;
   maxSandboxes: number;
+  heartbeatMs: number;
   port: number;
   host: string;
   token?: string | undefined;
@@ -24,6 +25,7 @@ export const mcpFlags = {
   model: { value: "ID", help: "model for the run tool when a call names none" },
   idle: { value: "DUR", help: "dispose a sandbox after this long unused (default 15m)" },
   "max-sandboxes": { value: "N", help: "sandboxes held at once by this server (default 8)" },
+  heartbeat: { value: "DUR", help: "progress interval while a run's step is busy (default 10s)" },
   help: { short: "h", help: "this text" },
 } as const satisfies FlagTable;
 
@@ -83,6 +85,7 @@ export function parseServerOptions(argv: string[], command: "mcp" | "serve"): Se
     model: values.model,
     idleMs: parseDuration(values.idle ?? "15m", "--idle"),
     maxSandboxes,
+    heartbeatMs: parseDuration(values.heartbeat ?? "10s", "--heartbeat"),
     port,
     host,
     token,

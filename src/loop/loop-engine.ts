@@ -2,7 +2,7 @@
 // sandbox, fold what came back into the context, checkpoint, check for a stall, repeat. The run
 // ends only through a RunStop (verified, budget, stall, out of turns, model error, interrupted);
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
-import type { ModelResponse, ToolCall } from "../model/index.ts";
+import type { BilledAttempt, ModelResponse, ToolCall } from "../model/index.ts";
 import { hashPatch, patchFiles } from "../patch/index.ts";
 import { estimateTokens } from "../signals/index.ts";
 import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
@@ -25,6 +25,11 @@ import { type BudgetBreach, RunBudget } from "./run-budget.ts";
 import { defaultStallThresholds, StallDetector, type StallSignal } from "./stall-detector.ts";
 
 const interruptedReason = "interrupted: the run was stopped by a signal";
+
+/** A failed attempt's bill as event fields (nothing when the provider could not have billed it). */
+function billedFields(billed: BilledAttempt | undefined) {
+  return billed ? { usage: billed.usage, costUsd: billed.costUsd, usageEstimated: billed.estimated } : {};
+}
 
 class RunStop extends Error {
   constructor(
@@ -108,10 +113,13 @@ class ClosedLoop {
   }
 
   private async askModel(step: number): Promise<ModelResponse> {
+    const compaction = this.context.planCompaction();
+    if (compaction) this.emit({ type: "context.compacted", step, ...compaction });
     const rendered = this.context.render();
     const tools = this.o.tools.map((tool) => tool.definition);
     const inputTokens = rendered.estimatedTokens + estimateTokens(JSON.stringify(tools));
-    const breach = this.budget.checkBeforeCall(inputTokens, this.maxOutputTokens, this.o.model.info);
+    const prices = this.o.model.info;
+    const breach = this.budget.checkBeforeCall(inputTokens, this.maxOutputTokens, prices);
     if (breach) this.exhausted(breach);
     this.emit({
       type: "model.request",
@@ -119,16 +127,31 @@ class ClosedLoop {
       messages: rendered.messages.length,
       estimatedTokens: inputTokens,
       elidedSteps: rendered.elidedSteps,
+      stableMessages: rendered.stableMessages,
     });
-    const request = { messages: rendered.messages, tools, maxOutputTokens: this.maxOutputTokens };
-    const result = await this.o.model.step({ ...request, signal: this.callSignal() }, (event) => {
+    const request = {
+      messages: rendered.messages,
+      tools,
+      maxOutputTokens: this.maxOutputTokens,
+      cache: { key: `closedloop-${this.o.runId}`, stableMessages: rendered.stableMessages },
+    };
+    // A retry is another request: it may be billed, and it is made only if its worst case fits.
+    const budgetStop = new AbortController();
+    let lateBreach: BudgetBreach | undefined;
+    const signal = this.callSignal(budgetStop.signal);
+    const result = await this.o.model.step({ ...request, signal }, (event) => {
       if (event.type !== "retry") return;
-      const { attempt, delayMs, reason } = event;
-      this.emit({ type: "model.retry", step, attempt, delayMs, reason });
+      const { attempt, delayMs, reason, billed } = event;
+      this.emit({ type: "model.retry", step, attempt, delayMs, reason, ...billedFields(billed) });
+      if (billed) this.budget.addFailedAttempt(billed.usage, billed.costUsd);
+      lateBreach ??= this.budget.checkBeforeCall(inputTokens, this.maxOutputTokens, prices);
+      if (lateBreach) budgetStop.abort();
     });
     if (!result.ok) {
-      const { kind, message } = result.error;
-      this.emit({ type: "model.error", step, kind, message });
+      const { kind, message, billed } = result.error;
+      this.emit({ type: "model.error", step, kind, message, ...billedFields(billed) });
+      if (billed) this.budget.addFailedAttempt(billed.usage, billed.costUsd);
+      if (lateBreach) this.exhausted(lateBreach);
       if (this.o.signal?.aborted) throw new RunStop("interrupted", interruptedReason);
       const late = this.budget.checkBeforeStep(step);
       if (late?.budget === "time") this.exhausted(late);
@@ -139,7 +162,7 @@ class ClosedLoop {
       throw new RunStop("model-error", `model error (${kind}): ${message}`);
     }
     const response = result.response;
-    this.budget.addCall(response.usage.inputTokens, response.usage.outputTokens, response.costUsd);
+    this.budget.addCall(response.usage, response.costUsd);
     this.emit({ type: "model.response", step, ...response });
     return response;
   }
@@ -308,10 +331,11 @@ class ClosedLoop {
     this.emit({ type: "context.note", step: this.step, text });
   }
 
-  private callSignal(): AbortSignal | undefined {
+  private callSignal(extra?: AbortSignal): AbortSignal | undefined {
     const remaining = this.budget.remainingMs();
     const signals = [
       this.o.signal,
+      extra,
       remaining === undefined ? undefined : AbortSignal.timeout(Math.max(1, Math.ceil(remaining))),
     ];
     const present = signals.filter((s): s is AbortSignal => s !== undefined);

@@ -19,8 +19,14 @@ export interface Budgets {
 }
 
 export interface Totals {
+  /** Every input token sent, cached or not. */
   inputTokens: number;
   outputTokens: number;
+  /** Of inputTokens, read from the provider's prompt cache (0 in logs from before cache accounting). */
+  cacheReadTokens: number;
+  /** Of inputTokens, written to the provider's prompt cache. */
+  cacheWriteTokens: number;
+  /** As billed: cached input at the cache prices; failed attempts the provider may bill included. */
   costUsd: number;
   /** Active time across every process that worked on the run (resume adds to it). */
   elapsedMs: number;
@@ -43,8 +49,27 @@ type EventBody =
   | { type: "run.started"; config: RunConfig }
   | { type: "run.resumed"; fromStep: number; discardedEvents: number }
   | { type: "step.started"; step: number }
-  | { type: "model.request"; step: number; messages: number; estimatedTokens: number; elidedSteps: number }
-  | { type: "model.retry"; step: number; attempt: number; delayMs: number; reason: string }
+  | {
+      type: "model.request";
+      step: number;
+      messages: number;
+      estimatedTokens: number;
+      /** Steps shown only in the compacted summary. */
+      elidedSteps: number;
+      /** Leading messages byte-identical to the previous request's (what a provider cache can serve). */
+      stableMessages?: number;
+    }
+  | {
+      type: "model.retry";
+      step: number;
+      attempt: number;
+      delayMs: number;
+      reason: string;
+      /** What the failed attempt may have cost (the provider's counts, or estimated). */
+      usage?: Usage;
+      costUsd?: number;
+      usageEstimated?: boolean;
+    }
   | {
       type: "model.response";
       step: number;
@@ -54,7 +79,15 @@ type EventBody =
       costUsd: number;
       finishReason: string;
     }
-  | { type: "model.error"; step: number; kind: string; message: string }
+  | {
+      type: "model.error";
+      step: number;
+      kind: string;
+      message: string;
+      usage?: Usage;
+      costUsd?: number;
+      usageEstimated?: boolean;
+    }
   | { type: "tool.call"; step: number; call: ToolCall }
   | {
       type: "tool.result";
@@ -85,6 +118,14 @@ type EventBody =
   | { type: "checkpoint.restored"; step: number; hash: string; fromStep: number; failingCount: number }
   | { type: "stall.detected"; step: number; kind: StallKind; action: StallAction; detail: string }
   | { type: "context.note"; step: number; text: string }
+  | {
+      /** The conversation was shrunk once, here: steps up to `throughStep` became one summary. */
+      type: "context.compacted";
+      step: number;
+      throughStep: number;
+      tokensBefore: number;
+      tokensAfter: number;
+    }
   | { type: "budget.exhausted"; step: number; budget: BudgetName; limit: number; used: number }
   | {
       type: "step.finished";

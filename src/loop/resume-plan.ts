@@ -6,6 +6,7 @@
 import { hashPatch } from "../patch/index.ts";
 import { UserError } from "../util/index.ts";
 import type { LoopEvent, RunConfig, Totals } from "./loop-events.ts";
+import { addUsage, emptyTotals } from "./run-budget.ts";
 import type { StallSnapshot } from "./stall-detector.ts";
 
 export interface ResumePlan {
@@ -70,16 +71,12 @@ export function planResume(log: LoopEvent[]): ResumePlan {
   const { events, pending } = readTrajectory(log);
   const lastFinished = events.findLast((e) => e.type === "step.finished");
   let totals = lastFinished?.totals;
-  // Model calls of the unfinished step were paid for; the budget still counts them.
+  // Model calls of the unfinished step were paid for, and so may its failed attempts be.
   for (const event of pending) {
-    if (event.type !== "model.response") continue;
-    totals ??= { inputTokens: 0, outputTokens: 0, costUsd: 0, elapsedMs: 0, modelCalls: 0 };
-    totals = {
-      ...totals,
-      inputTokens: totals.inputTokens + event.usage.inputTokens,
-      outputTokens: totals.outputTokens + event.usage.outputTokens,
-      costUsd: totals.costUsd + event.costUsd,
-    };
+    if (event.type !== "model.response" && event.type !== "model.retry" && event.type !== "model.error")
+      continue;
+    if (!event.usage) continue;
+    totals = addUsage(totals ?? emptyTotals(), event.usage, event.costUsd ?? 0);
   }
   return {
     runId: started.runId,

@@ -104,9 +104,17 @@ export function summarizeRun(
         if (event.step > 0) point(event.step).failing = event.failingCount;
         break;
       case "step.finished":
+        // The step's totals are the books (they count failed attempts a provider may bill, too).
         summary.steps = Math.max(summary.steps, event.step);
         summary.elapsedMs = event.totals.elapsedMs;
-        point(event.step);
+        summary.inputTokens = event.totals.inputTokens;
+        summary.outputTokens = event.totals.outputTokens;
+        summary.costUsd = event.totals.costUsd;
+        Object.assign(point(event.step), {
+          inputTokens: summary.inputTokens,
+          outputTokens: summary.outputTokens,
+          costUsd: summary.costUsd,
+        });
         break;
       case "run.finished":
         summary.status = "finished";

@@ -14,6 +14,8 @@ export interface McpServerConfig {
   cwd: string;
   runsDir: string;
   launchRun?: RunLauncher | undefined;
+  /** See McpSession.heartbeatMs (default 10 s). */
+  heartbeatMs?: number | undefined;
   version?: string;
 }
 
@@ -36,6 +38,7 @@ export function createMcpServer(
     cwd: config.cwd,
     runsDir: config.runsDir,
     launchRun: config.launchRun,
+    heartbeatMs: config.heartbeatMs ?? 10_000,
   };
   registerSandboxTools(server, session);
   registerCheckVerifyTools(server, session);

@@ -46,4 +46,6 @@ export interface McpSession {
   cwd: string;
   runsDir: string;
   launchRun?: RunLauncher | undefined;
+  /** Progress is re-sent this often while a step is busy (a long test run), so client time-outs reset. */
+  heartbeatMs: number;
 }

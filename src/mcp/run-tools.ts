@@ -10,9 +10,6 @@ import { resolveWorkspace } from "./tool-inputs.ts";
 import { answer, guarded, McpToolError } from "./tool-result.ts";
 import { formatWitness, readWitness } from "./witness.ts";
 
-/** A step can take minutes (a long test suite): a heartbeat keeps the client's time-out from firing. */
-const heartbeatMs = 10_000;
-
 export function describeEvent(event: LoopEvent): string | undefined {
   switch (event.type) {
     case "step.started":
@@ -78,7 +75,8 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
           })
           .catch(() => {});
       };
-      const heartbeat = setInterval(() => notify(`${last} (still working)`), heartbeatMs);
+      // A step can take minutes (a long test suite): a heartbeat keeps the client's time-out from firing.
+      const heartbeat = setInterval(() => notify(`${last} (still working)`), session.heartbeatMs);
       heartbeat.unref();
       try {
         const outcome = await launch(

@@ -28,6 +28,8 @@ export interface SandboxSummary {
   workspace: string;
   backend: string;
   isolated: boolean;
+  /** Host pid of the sandbox's outermost process, when it has one. */
+  hostPid?: number | undefined;
   createdAt: number;
   idleMs: number;
 }
@@ -101,6 +103,7 @@ export class SandboxRegistry {
         workspace: entry.sandbox.info.workspace,
         backend: entry.sandbox.info.backend,
         isolated: entry.sandbox.info.isolated,
+        hostPid: entry.sandbox.info.hostPid,
         createdAt: entry.createdAt,
         idleMs: now - entry.lastUsedAt,
       }));

@@ -65,6 +65,7 @@ export function registerSandboxTools(server: McpServer, session: McpSession): vo
         workspace,
         backend: session.backend,
         isolated: info?.isolated ?? false,
+        ...(info?.hostPid !== undefined ? { hostPid: info.hostPid } : {}),
         idleTimeoutMs: registry.idleMs,
       });
     }),

@@ -1,7 +1,6 @@
 // anthropic:<model> — Claude through the Messages API (@ai-sdk/anthropic).
 // ANTHROPIC_BASE_URL follows Anthropic's own SDK and Claude Code (no version path, e.g.
 // https://gateway.example.com); the AI SDK wants …/v1, so a missing /v1 is added.
-import { createAnthropic } from "@ai-sdk/anthropic";
 import { defineSdkProvider } from "./sdk-provider.ts";
 
 export function withVersionPath(url: string): string {
@@ -19,6 +18,9 @@ export const anthropicProvider = defineSdkProvider({
   apiKeyRequired: true,
   baseURLEnv: "ANTHROPIC_BASE_URL",
   normalizeBaseURL: withVersionPath,
-  createLanguageModel: ({ model, apiKey, baseURL, fetch }) =>
-    createAnthropic({ apiKey, ...(baseURL ? { baseURL } : {}), fetch })(model),
+  promptCaching: "anthropic-breakpoints",
+  createLanguageModel: async ({ model, apiKey, baseURL, fetch }) =>
+    (await import("@ai-sdk/anthropic")).createAnthropic({ apiKey, ...(baseURL ? { baseURL } : {}), fetch })(
+      model,
+    ),
 });

@@ -1,5 +1,4 @@
 // google:<model> — Gemini through the Generative Language API (@ai-sdk/google).
-import { createGoogleGenerativeAI } from "@ai-sdk/google";
 import { defineSdkProvider } from "./sdk-provider.ts";
 
 export const googleProvider = defineSdkProvider({
@@ -11,6 +10,10 @@ export const googleProvider = defineSdkProvider({
   apiKeyEnv: "GOOGLE_GENERATIVE_AI_API_KEY",
   apiKeyRequired: true,
   baseURLEnv: "GOOGLE_GENERATIVE_AI_BASE_URL",
-  createLanguageModel: ({ model, apiKey, baseURL, fetch }) =>
-    createGoogleGenerativeAI({ apiKey, ...(baseURL ? { baseURL } : {}), fetch })(model),
+  createLanguageModel: async ({ model, apiKey, baseURL, fetch }) =>
+    (await import("@ai-sdk/google")).createGoogleGenerativeAI({
+      apiKey,
+      ...(baseURL ? { baseURL } : {}),
+      fetch,
+    })(model),
 });

@@ -5,9 +5,12 @@
 export { createModelClient } from "./create-model-client.ts";
 export { canonicalModelId, parseModelId } from "./model-id.ts";
 export type { ParsedModelId } from "./model-provider.ts";
+export { isResponsesOnlyModel } from "./openai-provider.ts";
 export {
   estimateCostUsd,
+  estimateUncachedCostUsd,
   estimateWorstCaseCostUsd,
+  inputEstimateMargin,
   lookupContextWindow,
   lookupModelPrice,
   priceTable,

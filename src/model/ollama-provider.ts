@@ -1,7 +1,6 @@
 // ollama:<model> — a local Ollama through its OpenAI-compatible endpoint. No key; prices 0.
 // OLLAMA_BASE_URL includes the /v1 path; without it, Ollama's own OLLAMA_HOST (host:port or a
 // URL, no path) is honoured so an existing Ollama setup works unchanged.
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { UserError } from "../util/index.ts";
 import { defineSdkProvider } from "./sdk-provider.ts";
 
@@ -27,9 +26,12 @@ export const ollamaProvider = defineSdkProvider({
   // Ollama's server decides the real window (num_ctx); this is a conservative guess for budgeting.
   defaultContextWindow: 32_768,
   apiKeyRequired: false,
+  localModels: true,
   baseURLEnv: "OLLAMA_BASE_URL",
   baseURLFromEnv: (env) => (env.OLLAMA_HOST ? ollamaHostToBaseURL(env.OLLAMA_HOST) : undefined),
   defaultBaseURL: "http://127.0.0.1:11434/v1",
-  createLanguageModel: ({ model, baseURL, fetch }) =>
-    createOpenAICompatible({ name: "ollama", baseURL: baseURL!, includeUsage: true, fetch }).chatModel(model),
+  createLanguageModel: async ({ model, baseURL, fetch }) =>
+    (await import("@ai-sdk/openai-compatible"))
+      .createOpenAICompatible({ name: "ollama", baseURL: baseURL!, includeUsage: true, fetch })
+      .chatModel(model),
 });

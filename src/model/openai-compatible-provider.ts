@@ -1,7 +1,6 @@
 // openai-compatible:<baseURL>#<model> — vLLM, llama.cpp server, LM Studio, OpenRouter, …
 // The endpoint is part of the id, so one config line names both; the key (optional) comes
 // from OPENAI_COMPATIBLE_API_KEY.
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { UserError } from "../util/index.ts";
 import { defineSdkProvider } from "./sdk-provider.ts";
 
@@ -32,12 +31,14 @@ export const openaiCompatibleProvider = defineSdkProvider({
   apiKeyEnv: "OPENAI_COMPATIBLE_API_KEY",
   apiKeyRequired: false,
   parseTarget: parseEndpointAndModel,
-  createLanguageModel: ({ model, apiKey, baseURL, fetch }) =>
-    createOpenAICompatible({
-      name: "openai-compatible",
-      baseURL: baseURL!,
-      ...(apiKey ? { apiKey } : {}),
-      includeUsage: true,
-      fetch,
-    }).chatModel(model),
+  createLanguageModel: async ({ model, apiKey, baseURL, fetch }) =>
+    (await import("@ai-sdk/openai-compatible"))
+      .createOpenAICompatible({
+        name: "openai-compatible",
+        baseURL: baseURL!,
+        ...(apiKey ? { apiKey } : {}),
+        includeUsage: true,
+        fetch,
+      })
+      .chatModel(model),
 });

@@ -1,39 +1,54 @@
 // Prices (USD per million tokens) and context windows of well-known models, so budgets in
 // dollars work without configuration. Users override or extend it with config `prices`.
 // Dated snapshots (`claude-sonnet-4-5-20250929`) match their family by longest prefix.
-import { estimateInputTokens } from "./token-estimate.ts";
-import type { ModelConfig, ModelInfo, ModelPrice, ModelRequest, Usage } from "./types.ts";
+import type { ModelConfig, ModelInfo, ModelPrice, Usage } from "./types.ts";
 
-interface KnownModel extends ModelPrice {
+interface KnownModel extends Required<ModelPrice> {
   contextWindow: number;
 }
 
+/** A price with every part filled in; `known` is false when closedloop has no price at all. */
+export type ResolvedPrice = Required<ModelPrice> & { known: boolean };
+
+// List prices. Anthropic bills cache reads at 0.1× and 5-minute cache writes at 1.25× the input
+// price; OpenAI and Google bill cache reads at a fraction of it and writes at the input price.
 const known: Record<string, KnownModel> = {
-  "anthropic:claude-opus-4-5": { input: 5, output: 25, contextWindow: 200_000 },
-  "anthropic:claude-opus-4-1": { input: 15, output: 75, contextWindow: 200_000 },
-  "anthropic:claude-opus-4": { input: 15, output: 75, contextWindow: 200_000 },
-  "anthropic:claude-sonnet-4-5": { input: 3, output: 15, contextWindow: 200_000 },
-  "anthropic:claude-sonnet-4": { input: 3, output: 15, contextWindow: 200_000 },
-  "anthropic:claude-3-7-sonnet": { input: 3, output: 15, contextWindow: 200_000 },
-  "anthropic:claude-haiku-4-5": { input: 1, output: 5, contextWindow: 200_000 },
-  "anthropic:claude-3-5-haiku": { input: 0.8, output: 4, contextWindow: 200_000 },
-  "openai:gpt-5.1": { input: 1.25, output: 10, contextWindow: 400_000 },
-  "openai:gpt-5": { input: 1.25, output: 10, contextWindow: 400_000 },
-  "openai:gpt-5-codex": { input: 1.25, output: 10, contextWindow: 400_000 },
-  "openai:gpt-5-mini": { input: 0.25, output: 2, contextWindow: 400_000 },
-  "openai:gpt-5-nano": { input: 0.05, output: 0.4, contextWindow: 400_000 },
-  "openai:gpt-4.1": { input: 2, output: 8, contextWindow: 1_047_576 },
-  "openai:gpt-4.1-mini": { input: 0.4, output: 1.6, contextWindow: 1_047_576 },
-  "openai:gpt-4.1-nano": { input: 0.1, output: 0.4, contextWindow: 1_047_576 },
-  "openai:gpt-4o": { input: 2.5, output: 10, contextWindow: 128_000 },
-  "openai:gpt-4o-mini": { input: 0.15, output: 0.6, contextWindow: 128_000 },
-  "openai:o3": { input: 2, output: 8, contextWindow: 200_000 },
-  "openai:o4-mini": { input: 1.1, output: 4.4, contextWindow: 200_000 },
-  "google:gemini-3-pro-preview": { input: 2, output: 12, contextWindow: 1_048_576 },
-  "google:gemini-2.5-pro": { input: 1.25, output: 10, contextWindow: 1_048_576 },
-  "google:gemini-2.5-flash": { input: 0.3, output: 2.5, contextWindow: 1_048_576 },
-  "google:gemini-2.5-flash-lite": { input: 0.1, output: 0.4, contextWindow: 1_048_576 },
+  "anthropic:claude-opus-4-5": anthropic(5, 25),
+  "anthropic:claude-opus-4-1": anthropic(15, 75),
+  "anthropic:claude-opus-4": anthropic(15, 75),
+  "anthropic:claude-sonnet-4-5": anthropic(3, 15),
+  "anthropic:claude-sonnet-4": anthropic(3, 15),
+  "anthropic:claude-3-7-sonnet": anthropic(3, 15),
+  "anthropic:claude-haiku-4-5": anthropic(1, 5),
+  "anthropic:claude-3-5-haiku": anthropic(0.8, 4),
+  "openai:gpt-5.1": automatic(1.25, 10, 0.125, 400_000),
+  "openai:gpt-5.1-codex": automatic(1.25, 10, 0.125, 400_000),
+  "openai:gpt-5.1-codex-mini": automatic(0.25, 2, 0.025, 400_000),
+  "openai:gpt-5": automatic(1.25, 10, 0.125, 400_000),
+  "openai:gpt-5-codex": automatic(1.25, 10, 0.125, 400_000),
+  "openai:gpt-5-mini": automatic(0.25, 2, 0.025, 400_000),
+  "openai:gpt-5-nano": automatic(0.05, 0.4, 0.005, 400_000),
+  "openai:codex-mini-latest": automatic(1.5, 6, 0.375, 200_000),
+  "openai:gpt-4.1": automatic(2, 8, 0.5, 1_047_576),
+  "openai:gpt-4.1-mini": automatic(0.4, 1.6, 0.1, 1_047_576),
+  "openai:gpt-4.1-nano": automatic(0.1, 0.4, 0.025, 1_047_576),
+  "openai:gpt-4o": automatic(2.5, 10, 1.25, 128_000),
+  "openai:gpt-4o-mini": automatic(0.15, 0.6, 0.075, 128_000),
+  "openai:o3": automatic(2, 8, 0.5, 200_000),
+  "openai:o4-mini": automatic(1.1, 4.4, 0.275, 200_000),
+  "google:gemini-3-pro-preview": automatic(2, 12, 0.2, 1_048_576),
+  "google:gemini-2.5-pro": automatic(1.25, 10, 0.125, 1_048_576),
+  "google:gemini-2.5-flash": automatic(0.3, 2.5, 0.03, 1_048_576),
+  "google:gemini-2.5-flash-lite": automatic(0.1, 0.4, 0.01, 1_048_576),
 };
+
+function anthropic(input: number, output: number): KnownModel {
+  return { input, output, cacheRead: input / 10, cacheWrite: input * 1.25, contextWindow: 200_000 };
+}
+
+function automatic(input: number, output: number, cacheRead: number, contextWindow: number): KnownModel {
+  return { input, output, cacheRead, cacheWrite: input, contextWindow };
+}
 
 /** The built-in table, for display (`closedloop models`) and tests. */
 export const priceTable: Readonly<Record<string, Readonly<KnownModel>>> = known;
@@ -60,17 +75,28 @@ function fromConfig<T>(table: Record<string, T> | undefined, id: string, provide
   return table?.[id] ?? table?.[`${provider}:${model}`];
 }
 
-/** Price per million tokens; zero for unknown or local models (then cost budgets cannot bind). */
+/**
+ * Price per million tokens; zero and `known: false` for models nobody priced (then a cost budget
+ * cannot be checked, and `--max-cost` refuses to start). Cache prices a config leaves out are
+ * taken as the input price: no discount is assumed that nobody promised.
+ */
 export function lookupModelPrice(
   id: { id: string; provider: string; model: string },
   config?: ModelConfig,
-): ModelPrice & { known: boolean } {
+): ResolvedPrice {
   const override = fromConfig(config?.prices, id.id, id.provider, id.model);
-  if (override) return { input: override.input, output: override.output, known: true };
+  if (override)
+    return {
+      input: override.input,
+      output: override.output,
+      cacheRead: override.cacheRead ?? override.input,
+      cacheWrite: override.cacheWrite ?? override.input,
+      known: true,
+    };
   const entry = findKnown(id.provider, id.model);
-  return entry
-    ? { input: entry.input, output: entry.output, known: true }
-    : { input: 0, output: 0, known: false };
+  if (!entry) return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, known: false };
+  const { contextWindow: _window, ...price } = entry;
+  return { ...price, known: true };
 }
 
 export function lookupContextWindow(
@@ -85,25 +111,47 @@ export function lookupContextWindow(
   );
 }
 
-/** Dollars for one call's usage at the model's prices. */
-export function estimateCostUsd(
-  info: Pick<ModelInfo, "inputPricePerMTok" | "outputPricePerMTok">,
-  usage: Usage,
-): number {
+export type PricedInfo = Pick<
+  ModelInfo,
+  "inputPricePerMTok" | "outputPricePerMTok" | "cacheReadPricePerMTok" | "cacheWritePricePerMTok"
+>;
+
+/** Dollars for one call's usage: uncached input, cache reads and cache writes each at their price. */
+export function estimateCostUsd(info: PricedInfo, usage: Usage): number {
+  const read = usage.cacheReadTokens ?? 0;
+  const write = usage.cacheWriteTokens ?? 0;
+  const uncached = Math.max(0, usage.inputTokens - read - write);
   return (
-    (usage.inputTokens * info.inputPricePerMTok + usage.outputTokens * info.outputPricePerMTok) / 1_000_000
+    (uncached * info.inputPricePerMTok +
+      read * info.cacheReadPricePerMTok +
+      write * info.cacheWritePricePerMTok +
+      usage.outputTokens * info.outputPricePerMTok) /
+    1_000_000
   );
 }
 
+/** The same usage as if no provider cache existed: every input token at the input price. */
+export function estimateUncachedCostUsd(info: PricedInfo, usage: Usage): number {
+  return estimateCostUsd(info, { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens });
+}
+
 /**
- * The most a call could cost: the estimated input plus `maxOutputTokens` of output. A hard cost
- * budget refuses a call when this would pass it. The estimate (≈ chars/4) may undercount input
- * for some tokenizers, so callers keep a margin.
+ * The token estimate (≈ 4 characters a token) undercounts what real tokenizers make of code,
+ * JSON and non-English text by up to about a third; worst cases add this much on top of it.
+ */
+export const inputEstimateMargin = 0.5;
+
+/**
+ * The most a call could cost: the estimated input with its margin, every input token at the
+ * dearer of the input and cache-write prices (nothing read from a cache), plus `maxOutputTokens`
+ * of output. A hard cost budget refuses a call when this could pass it.
  */
 export function estimateWorstCaseCostUsd(
-  info: Pick<ModelInfo, "inputPricePerMTok" | "outputPricePerMTok">,
-  request: Pick<ModelRequest, "messages" | "tools">,
+  info: PricedInfo,
+  estimatedInputTokens: number,
   maxOutputTokens: number,
 ): number {
-  return estimateCostUsd(info, { inputTokens: estimateInputTokens(request), outputTokens: maxOutputTokens });
+  const input = Math.ceil(estimatedInputTokens * (1 + inputEstimateMargin));
+  const inputPrice = Math.max(info.inputPricePerMTok, info.cacheWritePricePerMTok);
+  return (input * inputPrice + maxOutputTokens * info.outputPricePerMTok) / 1_000_000;
 }

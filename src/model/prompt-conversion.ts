@@ -61,12 +61,25 @@ function convertMessage(message: ChatMessage): LanguageModelV3Message | undefine
 }
 
 export function toLanguageModelPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {
+  return convertPrompt(messages).prompt;
+}
+
+/**
+ * The prompt, and where each ChatMessage ended up in it: a message with nothing to send (an empty
+ * assistant turn) is dropped, and maps to the message before it.
+ */
+export function convertPrompt(messages: ChatMessage[]): {
+  prompt: LanguageModelV3Prompt;
+  promptIndexOf: (messageIndex: number) => number;
+} {
   const prompt: LanguageModelV3Prompt = [];
+  const positions: number[] = [];
   for (const message of messages) {
     const converted = convertMessage(message);
     if (converted) prompt.push(converted);
+    positions.push(prompt.length - 1);
   }
-  return prompt;
+  return { prompt, promptIndexOf: (i) => positions[Math.min(i, positions.length - 1)] ?? -1 };
 }
 
 export function toFunctionTools(tools: ToolSpec[]): LanguageModelV3FunctionTool[] {

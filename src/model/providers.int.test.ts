@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { createModelClient } from "./create-model-client.ts";
 import { startLoopbackAnthropicServer } from "./testing/loopback-anthropic-server.ts";
 import { startLoopbackGoogleServer } from "./testing/loopback-google-server.ts";
+import { startLoopbackOpenAIResponsesServer } from "./testing/loopback-openai-responses-server.ts";
 import { startLoopbackOpenAIServer } from "./testing/loopback-openai-server.ts";
 import { type ContractTarget, describeModelClientContract } from "./testing/model-client-contract.ts";
 
@@ -27,6 +28,13 @@ const providers: ProviderUnderTest[] = [
     apiKeyEnv: "OPENAI_API_KEY",
     startServer: startLoopbackOpenAIServer,
     modelId: () => "openai:gpt-5",
+    env: (baseURL) => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL }),
+  },
+  {
+    name: "openai codex model (Responses API SSE)",
+    apiKeyEnv: "OPENAI_API_KEY",
+    startServer: startLoopbackOpenAIResponsesServer,
+    modelId: () => "openai:gpt-5.1-codex",
     env: (baseURL) => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL }),
   },
   {
@@ -107,5 +115,57 @@ test("a Gemini thought signature on a tool call is sent back with it in the next
     assert.match(JSON.stringify(server.requests[1]?.body), /"thoughtSignature":"sig-abc"/);
   } finally {
     await server.close();
+  }
+});
+
+test("an OpenAI codex model goes to the Responses endpoint, other OpenAI models to Chat Completions", async () => {
+  const responses = await startLoopbackOpenAIResponsesServer([{ type: "stream", text: ["from responses"] }]);
+  const chat = await startLoopbackOpenAIServer([{ type: "stream", text: ["from chat"] }]);
+  try {
+    const request = { messages: [{ role: "user" as const, content: "hello" }], tools: [] };
+    const codex = createModelClient("openai:gpt-5.1-codex", {
+      env: { OPENAI_API_KEY: "k", OPENAI_BASE_URL: responses.baseURL },
+    });
+    const gpt = createModelClient("openai:gpt-5", {
+      env: { OPENAI_API_KEY: "k", OPENAI_BASE_URL: chat.baseURL },
+    });
+    const [a, b] = [await codex.step(request), await gpt.step(request)];
+    assert.ok(a.ok && b.ok, JSON.stringify([a, b]));
+    assert.deepEqual([a.response.text, b.response.text], ["from responses", "from chat"]);
+    assert.deepEqual(
+      [responses.requests[0]?.path, chat.requests[0]?.path],
+      ["/v1/responses", "/v1/chat/completions"],
+    );
+    assert.equal((responses.requests[0]?.body as { model?: string } | undefined)?.model, "gpt-5.1-codex");
+  } finally {
+    await Promise.all([responses.close(), chat.close()]);
+  }
+});
+
+test("OpenAI requests carry the run's prompt_cache_key, on both endpoints; openai-compatible ones do not", async () => {
+  const responses = await startLoopbackOpenAIResponsesServer([{ type: "stream", text: ["a"] }]);
+  const chat = await startLoopbackOpenAIServer([
+    { type: "stream", text: ["b"] },
+    { type: "stream", text: ["c"] },
+  ]);
+  try {
+    const request = {
+      messages: [{ role: "user" as const, content: "hello" }],
+      tools: [],
+      cache: { key: "closedloop-run-42", stableMessages: 1 },
+    };
+    const env = { OPENAI_API_KEY: "k" };
+    await createModelClient("openai:gpt-5-codex", {
+      env: { ...env, OPENAI_BASE_URL: responses.baseURL },
+    }).step(request);
+    await createModelClient("openai:gpt-5", { env: { ...env, OPENAI_BASE_URL: chat.baseURL } }).step(request);
+    await createModelClient(`openai-compatible:${chat.baseURL}#m`, { env: {} }).step(request);
+    const key = (r: { body: unknown } | undefined) =>
+      (r?.body as { prompt_cache_key?: string } | undefined)?.prompt_cache_key;
+    assert.equal(key(responses.requests[0]), "closedloop-run-42");
+    assert.equal(key(chat.requests[0]), "closedloop-run-42");
+    assert.equal(key(chat.requests[1]), undefined);
+  } finally {
+    await Promise.all([responses.close(), chat.close()]);
   }
 });

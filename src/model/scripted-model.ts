@@ -68,6 +68,10 @@ export function createScriptedModelClient(
     contextWindow: script.contextWindow ?? 200_000,
     inputPricePerMTok: prices.input,
     outputPricePerMTok: prices.output,
+    cacheReadPricePerMTok: prices.cacheRead ?? prices.input,
+    cacheWritePricePerMTok: prices.cacheWrite ?? prices.input,
+    // A test double costs what its script says (nothing by default): known, so budgets bind.
+    priceKnown: true,
     isScripted: true,
   };
   let cursor = clampTurn(options.startAtTurn ?? 0, turns.length);

@@ -2,10 +2,11 @@
 // We call doStream directly, below the SDK's streamText, so there is exactly one retry policy
 // (ours) and malformed tool-call JSON reaches us as raw text instead of an SDK exception.
 // Every failure becomes a value: ModelResult {ok:false} plus an `error` event.
-import type { LanguageModelV3, LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import type { LanguageModelV3, LanguageModelV3StreamPart, LanguageModelV3Usage } from "@ai-sdk/provider";
 import { parseToolCall } from "./parse-tool-call.ts";
 import { estimateCostUsd } from "./price-table.ts";
-import { toFunctionTools, toLanguageModelPrompt } from "./prompt-conversion.ts";
+import { applyPromptCaching, type PromptCaching } from "./prompt-caching.ts";
+import { convertPrompt, toFunctionTools } from "./prompt-conversion.ts";
 import {
   type ClassifiedError,
   classifyFailure,
@@ -15,6 +16,7 @@ import {
 } from "./retry-policy.ts";
 import { estimateInputTokens, estimateOutputTokens } from "./token-estimate.ts";
 import type {
+  BilledAttempt,
   ModelClient,
   ModelError,
   ModelInfo,
@@ -24,20 +26,33 @@ import type {
   ModelStreamEvent,
   RetryOptions,
   ToolCall,
+  Usage,
 } from "./types.ts";
 
 export interface SdkModelClientOptions {
   info: ModelInfo;
   /** Builds the SDK model around a fetch; called per attempt so the fetch can feed that attempt's watchdog. */
-  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3;
+  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3 | Promise<LanguageModelV3>;
   fetch: typeof globalThis.fetch;
   retry: RetryOptions;
   timeoutMs: number;
   apiKeyEnv?: string;
+  /** How this provider's prompt cache is asked for (see prompt-caching.ts). */
+  promptCaching?: PromptCaching;
   random?: () => number;
 }
 
-type AttemptResult = { ok: true; response: ModelResponse } | { ok: false; error: ClassifiedError };
+type AttemptResult =
+  | { ok: true; response: ModelResponse }
+  | { ok: false; error: ClassifiedError; billed?: BilledAttempt };
+
+/** What one attempt received before it ended, for billing an attempt that failed. */
+interface AttemptProgress {
+  text: string;
+  toolCalls: ToolCall[];
+  /** The provider's usage, when a finish part (even a partial one) arrived. */
+  reported?: LanguageModelV3Usage;
+}
 
 class IdleTimeoutError extends Error {
   override readonly name = "IdleTimeoutError";
@@ -74,7 +89,8 @@ async function runWithRetries(
     const outcome = await runAttempt(options, request, emit);
     if (outcome.ok) return outcome;
     const { retryAfterMs, ...error } = outcome.error;
-    if (!error.retryable) return fail(emit, { ...error, attempts: attempt });
+    const billed = outcome.billed ? { billed: outcome.billed } : {};
+    if (!error.retryable) return fail(emit, { ...error, attempts: attempt, ...billed });
     if (attempt > retry.maxRetries) {
       return fail(emit, {
         kind: "exhausted",
@@ -83,10 +99,11 @@ async function runWithRetries(
         attempts: attempt,
         ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
         message: `gave up after ${attempt} attempts; last error: ${error.message}`,
+        ...billed,
       });
     }
     const delayMs = computeRetryDelayMs(attempt, retry, retryAfterMs, options.random);
-    emit({ type: "retry", attempt, delayMs, reason: error.message, kind: error.kind });
+    emit({ type: "retry", attempt, delayMs, reason: error.message, kind: error.kind, ...billed });
     if (!(await sleep(delayMs, request.signal))) {
       return fail(emit, {
         kind: "aborted",
@@ -123,11 +140,20 @@ async function runAttempt(
   const watchedFetch = createWatchedFetch(options.fetch, touch);
   let streamStarted = false;
   let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
+  const progress: AttemptProgress = { text: "", toolCalls: [] };
   touch();
   try {
-    const model = options.createLanguageModel(watchedFetch);
+    const model = await options.createLanguageModel(watchedFetch);
+    const converted = convertPrompt(request.messages);
+    const { prompt, providerOptions } = applyPromptCaching(
+      options.promptCaching ?? "implicit",
+      converted.prompt,
+      request.cache,
+      converted.promptIndexOf,
+    );
     const { stream } = await model.doStream({
-      prompt: toLanguageModelPrompt(request.messages),
+      prompt,
+      ...(providerOptions ? { providerOptions } : {}),
       ...(request.tools.length > 0
         ? { tools: toFunctionTools(request.tools), toolChoice: { type: "auto" } }
         : {}),
@@ -136,7 +162,8 @@ async function runAttempt(
     });
     streamStarted = true;
     reader = stream.getReader();
-    return await readStream(reader, options.info, request, emit);
+    const result = await readStream(reader, options.info, request, emit, progress);
+    return result.ok ? result : { ...result, ...billAttempt(options.info, request, progress) };
   } catch (error) {
     return {
       ok: false,
@@ -146,6 +173,8 @@ async function runAttempt(
         streamStarted,
         ...(options.apiKeyEnv ? { apiKeyEnv: options.apiKeyEnv } : {}),
       }),
+      // A request the provider answered (or kept waiting) may be billed; a refused one is not.
+      ...(streamStarted || timedOut ? billAttempt(options.info, request, progress) : {}),
     };
   } finally {
     clearTimeout(timer);
@@ -177,14 +206,38 @@ function createWatchedFetch(base: typeof globalThis.fetch, touch: () => void): t
   };
 }
 
+/** A failed attempt's bill: the provider's counts where it sent them, estimates for the rest. */
+function billAttempt(info: ModelInfo, request: ModelRequest, progress: AttemptProgress) {
+  const reported = progress.reported;
+  const usage = toUsage(reported, request, progress.text, progress.toolCalls);
+  const estimated = reported?.inputTokens.total === undefined || reported.outputTokens.total === undefined;
+  const billed: BilledAttempt = { usage, costUsd: estimateCostUsd(info, usage), estimated };
+  return { billed };
+}
+
+function toUsage(
+  reported: LanguageModelV3Usage | undefined,
+  request: ModelRequest,
+  text: string,
+  toolCalls: ToolCall[],
+): Usage {
+  const input = reported?.inputTokens;
+  return {
+    inputTokens: input?.total ?? estimateInputTokens(request),
+    outputTokens: reported?.outputTokens.total ?? estimateOutputTokens(text, toolCalls),
+    ...(input?.cacheRead !== undefined ? { cacheReadTokens: input.cacheRead } : {}),
+    ...(input?.cacheWrite !== undefined ? { cacheWriteTokens: input.cacheWrite } : {}),
+  };
+}
+
 async function readStream(
   reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart>,
   info: ModelInfo,
   request: ModelRequest,
   emit: (event: ModelStreamEvent) => void,
+  progress: AttemptProgress,
 ): Promise<AttemptResult> {
-  let text = "";
-  const toolCalls: ToolCall[] = [];
+  const toolCalls = progress.toolCalls;
   let finish: Extract<LanguageModelV3StreamPart, { type: "finish" }> | undefined;
   for (;;) {
     const { done, value: part } = await reader.read();
@@ -192,7 +245,7 @@ async function readStream(
     switch (part.type) {
       case "text-delta":
         if (part.delta === "") break;
-        text += part.delta;
+        progress.text += part.delta;
         emit({ type: "text-delta", text: part.delta });
         break;
       case "tool-call": {
@@ -207,6 +260,7 @@ async function readStream(
         return { ok: false, error: classifyStreamError(part.error) };
       case "finish":
         finish = part;
+        progress.reported = part.usage;
         break;
       default:
         break;
@@ -219,10 +273,8 @@ async function readStream(
       ok: false,
       error: { kind: "stream-cut", retryable: true, message: "the stream ended before it finished" },
     };
-  const usage = {
-    inputTokens: finish.usage.inputTokens.total ?? estimateInputTokens(request),
-    outputTokens: finish.usage.outputTokens.total ?? estimateOutputTokens(text, toolCalls),
-  };
+  const text = progress.text;
+  const usage = toUsage(finish.usage, request, text, toolCalls);
   const costUsd = estimateCostUsd(info, usage);
   const finishReason = finish.finishReason.unified;
   emit({ type: "finish", usage, costUsd, finishReason });

@@ -5,6 +5,7 @@ import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { UserError } from "../util/index.ts";
 import type { ModelProvider, ParsedModelId } from "./model-provider.ts";
 import { lookupContextWindow, lookupModelPrice } from "./price-table.ts";
+import type { PromptCaching } from "./prompt-caching.ts";
 import { defaultRetryOptions } from "./retry-policy.ts";
 import { createSdkModelClient } from "./sdk-model-client.ts";
 import type { CreateModelClientOptions, ModelInfo } from "./types.ts";
@@ -34,7 +35,12 @@ export interface SdkProviderDefinition {
   /** A base URL from other, conventional variables, consulted after baseURLEnv. */
   baseURLFromEnv?: (env: NodeJS.ProcessEnv) => string | undefined;
   parseTarget?: (target: string) => { model: string; baseURL?: string };
-  createLanguageModel(settings: SdkProviderSettings): LanguageModelV3;
+  /** Models run on the user's own machine: free unless config says otherwise (price known). */
+  localModels?: boolean;
+  /** How the provider's prompt cache is asked for; default implicit (a stable prefix is enough). */
+  promptCaching?: PromptCaching;
+  /** Imports its SDK package itself, so a command that makes no model call never loads it. */
+  createLanguageModel(settings: SdkProviderSettings): LanguageModelV3 | Promise<LanguageModelV3>;
 }
 
 function parsePlainModelName(idExample: string) {
@@ -49,8 +55,11 @@ export function createModelInfo(
   defaultContextWindow: number,
   options: CreateModelClientOptions,
   label: string = id.id,
+  localModels = false,
 ): ModelInfo {
-  const price = lookupModelPrice(id, options.config);
+  const price = localModels
+    ? { ...lookupModelPrice(id, options.config), known: true }
+    : lookupModelPrice(id, options.config);
   return {
     id: id.id,
     provider: id.provider,
@@ -58,6 +67,9 @@ export function createModelInfo(
     contextWindow: lookupContextWindow(id, defaultContextWindow, options.config),
     inputPricePerMTok: price.input,
     outputPricePerMTok: price.output,
+    cacheReadPricePerMTok: price.cacheRead,
+    cacheWritePricePerMTok: price.cacheWrite,
+    priceKnown: price.known,
     isScripted: false,
   };
 }
@@ -89,13 +101,14 @@ export function defineSdkProvider(definition: SdkProviderDefinition): ModelProvi
       const baseURL = id.baseURL ?? normalized ?? definition.defaultBaseURL;
       const retry = { ...defaultRetryOptions, ...options.retry };
       return createSdkModelClient({
-        info: createModelInfo(id, definition.defaultContextWindow, options),
+        info: createModelInfo(id, definition.defaultContextWindow, options, id.id, definition.localModels),
         createLanguageModel: (fetch) =>
           definition.createLanguageModel({ model: id.model, apiKey, baseURL, fetch }),
         fetch: options.fetch ?? globalThis.fetch,
         retry,
         timeoutMs: options.timeoutMs ?? defaultIdleTimeoutMs,
         ...(apiKeyEnv ? { apiKeyEnv } : {}),
+        ...(definition.promptCaching ? { promptCaching: definition.promptCaching } : {}),
       });
     },
   };

@@ -28,14 +28,38 @@ export type ChatMessage =
   | { role: "tool"; toolCallId: string; toolName: string; content: string; isError?: boolean };
 
 export interface Usage {
+  /** Every input token of the request, cached or not. */
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, those read from the provider's prompt cache (when it said so). */
+  cacheReadTokens?: number;
+  /** Of `inputTokens`, those written to the provider's prompt cache (when it said so). */
+  cacheWriteTokens?: number;
+}
+
+/** What a failed attempt was billed: the provider's own count when it sent one, else estimated. */
+export interface BilledAttempt {
+  usage: Usage;
+  costUsd: number;
+  estimated: boolean;
+}
+
+/**
+ * What lets a provider serve the request's prefix from its cache, in provider-neutral terms;
+ * each provider turns it into its own options (Anthropic breakpoints, OpenAI's cache key).
+ */
+export interface PromptCacheHint {
+  /** Stable for a whole run (resume included): OpenAI routes requests with one key together. */
+  key: string;
+  /** How many leading messages are byte-identical to the previous request's. */
+  stableMessages: number;
 }
 
 export interface ModelRequest {
   messages: ChatMessage[];
   tools: ToolSpec[];
   maxOutputTokens?: number;
+  cache?: PromptCacheHint;
   signal?: AbortSignal;
 }
 
@@ -47,7 +71,15 @@ export interface ModelRequest {
 export type ModelStreamEvent =
   | { type: "text-delta"; text: string }
   | { type: "tool-call"; call: ToolCall }
-  | { type: "retry"; attempt: number; delayMs: number; reason: string; kind?: ModelErrorKind }
+  | {
+      type: "retry";
+      attempt: number;
+      delayMs: number;
+      reason: string;
+      kind?: ModelErrorKind;
+      /** The failed attempt, when the provider may have billed it (it answered, or timed out). */
+      billed?: BilledAttempt;
+    }
   | { type: "finish"; usage: Usage; costUsd: number; finishReason: string }
   | { type: "error"; error: ModelError };
 
@@ -84,6 +116,8 @@ export interface ModelError {
   lastKind?: ModelErrorKind;
   /** How many requests were sent in this step (1 + retries). */
   attempts?: number;
+  /** The last failed attempt, when it may have been billed (earlier ones came with `retry`). */
+  billed?: BilledAttempt;
 }
 
 export interface ModelInfo {
@@ -96,6 +130,10 @@ export interface ModelInfo {
   /** USD per million tokens; 0 when unknown or free. */
   inputPricePerMTok: number;
   outputPricePerMTok: number;
+  cacheReadPricePerMTok: number;
+  cacheWritePricePerMTok: number;
+  /** False when no price table entry or config price exists (a cost budget cannot bind). */
+  priceKnown: boolean;
   isScripted: boolean;
 }
 
@@ -112,16 +150,23 @@ export interface ModelClient {
 
 export type ModelResult = { ok: true; response: ModelResponse } | { ok: false; error: ModelError };
 
-/** USD per million tokens. */
+/** USD per million tokens. Cache prices left out are taken as the input price. */
 export interface ModelPrice {
   input: number;
   output: number;
+  /** Input tokens served from the provider's prompt cache. */
+  cacheRead?: number;
+  /** Input tokens written to the prompt cache (Anthropic: 1.25× input for 5-minute entries). */
+  cacheWrite?: number;
 }
 
 /** The `model`-related part of closedloop.config.json. */
 export interface ModelConfig {
   model?: string;
-  /** Overrides of the price table, keyed `provider:model`, e.g. `"openai:gpt-5": {input: 1.25, output: 10}`. */
+  /**
+   * Overrides of the price table, keyed `provider:model`, e.g.
+   * `"openai:gpt-5": {input: 1.25, output: 10, cacheRead: 0.125}`.
+   */
   prices?: Record<string, ModelPrice>;
   /** Overrides of the context window, keyed like `prices`. */
   contextWindows?: Record<string, number>;

@@ -260,7 +260,8 @@ class LocalSandbox implements Sandbox {
       [
         ...nsArgs,
         "--",
-        join(insideBinHost(), "cl-forward"),
+        // nsenter keeps the host's filesystem view, so it runs the host copy of the forwarder.
+        preflightLocal().forwarder,
         "--exit-on-stdin-eof",
         `unix:${socketPath}=tcp:${port}`,
       ],
@@ -358,11 +359,6 @@ class LocalSandbox implements Sandbox {
     this.disposed = true;
     await Promise.all([this.instance.stop(), ...this.retiring]);
   }
-}
-
-function insideBinHost(): string {
-  // nsenter keeps the host's filesystem view, so it runs the host copy of the forwarder.
-  return new URL("../../build/", import.meta.url).pathname;
 }
 
 export async function createLocalSandbox(policy: SandboxPolicy): Promise<Sandbox> {

@@ -3,14 +3,13 @@
 // other sandboxes mostly complain about opaque failures on Ubuntu 24.04 (AppArmor),
 // inside containers, and with bwrap missing; each of those gets its own message here.
 // Nothing here ever falls back silently.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { SandboxUnavailableError } from "./errors.ts";
+import { ensureNativeHelpers } from "./native-helpers.ts";
 import { isSeccompSupported } from "./seccomp-filter.ts";
 
 const fallback = "or pass --sandbox process to run without isolation";
-const buildDir = new URL("../../build/", import.meta.url).pathname;
 
 export interface LocalToolchain {
   bwrap: string;
@@ -79,11 +78,6 @@ function safeRead(path: string): string {
   }
 }
 
-function buildNative(): void {
-  const script = new URL("../../scripts/build-native.mjs", import.meta.url).pathname;
-  spawnSync(process.execPath, [script], { stdio: "ignore" });
-}
-
 /** Everything the local backend needs, or a SandboxUnavailableError that says how to get it. */
 export function preflightLocal(options: { path?: string } = {}): LocalToolchain {
   if (cached && options.path === undefined) return cached;
@@ -100,17 +94,13 @@ export function preflightLocal(options: { path?: string } = {}): LocalToolchain 
     throw new SandboxUnavailableError(
       `no seccomp syscall table for CPU architecture ${process.arch} yet; ${fallback}`,
     );
-  const tools = {
-    bwrap,
-    launcher: join(buildDir, "cl-launch"),
-    agent: join(buildDir, "cl-agent"),
-    forwarder: join(buildDir, "cl-forward"),
-  };
-  if (![tools.launcher, tools.agent].every(existsSync)) buildNative();
-  if (![tools.launcher, tools.agent].every(existsSync))
+  const built = ensureNativeHelpers();
+  if (!built.helpers)
     throw new SandboxUnavailableError(
-      `the sandbox helpers are not built and no C compiler was found: run 'sudo apt-get install gcc' then 'npm run build:native', ${fallback}`,
+      `the sandbox helpers could not be compiled (${built.error?.split("\n").at(-1) ?? "no C compiler"}): run 'closedloop setup' (it installs gcc), ${fallback}`,
     );
+  const { launcher, agent, forwarder } = built.helpers;
+  const tools = { bwrap, launcher, agent, forwarder };
   const userns = diagnoseUserNamespaces();
   if (userns) throw new SandboxUnavailableError(userns);
   if (options.path === undefined) cached = tools;

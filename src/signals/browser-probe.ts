@@ -7,8 +7,9 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, type CDPSession, chromium, type Page } from "playwright-core";
+import type { BrowserContext, CDPSession, Page } from "playwright-core";
 import { UserError } from "../util/index.ts";
+import { findChromium } from "./find-chromium.ts";
 
 export type { BrowserObservation, PageSummary } from "./browser-observation.ts";
 export { formatBrowserObservation } from "./browser-observation.ts";
@@ -45,7 +46,8 @@ export interface BrowserProbe {
   dispose(): Promise<void>;
 }
 
-export const chromiumPath = "/usr/bin/chromium";
+/** The Chromium a probe launches by default (see findChromium); "/usr/bin/chromium" when none is found. */
+export const chromiumPath = findChromium() ?? "/usr/bin/chromium";
 
 // Playwright adds its own automation defaults; these turn off what would still phone home.
 const chromiumArgs = [
@@ -63,9 +65,11 @@ const chromiumArgs = [
 ];
 
 export async function createBrowserProbe(options: BrowserProbeOptions = {}): Promise<BrowserProbe> {
-  const executablePath = options.executablePath ?? chromiumPath;
-  if (!existsSync(executablePath))
-    throw new UserError(`chromium is not installed at ${executablePath}: apt-get install chromium`);
+  const executablePath = options.executablePath ?? findChromium();
+  if (!executablePath || !existsSync(executablePath))
+    throw new UserError(
+      `chromium is not installed${executablePath ? ` at ${executablePath}` : ""}: run 'closedloop setup' (or apt-get install chromium), or set CLOSEDLOOP_CHROMIUM to its path`,
+    );
   const timeout = options.timeoutMs ?? 15_000;
   const maxFindings = options.maxFindings ?? 30;
   const actionTimeout = options.actionTimeoutMs ?? 5_000;
@@ -73,6 +77,8 @@ export async function createBrowserProbe(options: BrowserProbeOptions = {}): Pro
   const shots = options.screenshotDir ?? mkdtempSync(join(tmpdir(), "closedloop-shots-"));
   let context: BrowserContext;
   try {
+    // playwright-core loads only when a browser is really launched (it is the heaviest import).
+    const { chromium } = await import("playwright-core");
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,

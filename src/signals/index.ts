@@ -38,6 +38,7 @@ export {
   type PageSummary,
   runBrowserCheck,
 } from "./browser-probe.ts";
+export { chromiumNames, findChromium } from "./find-chromium.ts";
 export {
   createServerLogWatcher,
   type LogSource,

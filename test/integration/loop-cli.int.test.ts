@@ -264,20 +264,31 @@ test("--apply puts the verified patch on the host; --branch commits it without t
 
 test("closedloop demo runs the whole loop with the scripted model and says it is not an LLM", async () => {
   const cwd = mkdtempSync(join(scratch, "demo-"));
+  const state = mkdtempSync(join(scratch, "state-"));
+  const env = { ...process.env, XDG_STATE_HOME: state };
   const plain = spawnSync(process.execPath, [cli, "demo", "--plain", "--sandbox", backend], {
     cwd,
     encoding: "utf8",
     timeout: 300_000,
+    env,
   });
   assert.equal(plain.status, 0, plain.stdout + plain.stderr);
   assert.match(plain.stdout, /scripted \(no LLM\)/);
   assert.match(plain.stdout, /done claim REFUSED/);
   assert.match(plain.stdout, /✓ verified/);
+  // Nothing lands in the current directory; the temp copy is gone; the record is findable.
+  assert.deepEqual(readdirSync(cwd), []);
+  const copy = /a copy of examples\/demo\/project in (\S+)/.exec(plain.stdout)?.[1];
+  assert.ok(copy && !existsSync(copy), `the demo's temp copy ${copy} is removed`);
+  const runsDir = join(state, "closedloop", "demo-runs");
+  const id = /closedloop show --runs-dir \S+ (\S+)/.exec(plain.stdout)?.[1];
+  assert.ok(id && existsSync(join(runsDir, id, "events.jsonl")), plain.stdout);
 
   const json = spawnSync(process.execPath, [cli, "demo", "--json", "--sandbox", backend], {
     cwd,
     encoding: "utf8",
     timeout: 300_000,
+    env,
   });
   assert.equal(json.status, 0, json.stderr);
   const events = json.stdout

@@ -89,3 +89,67 @@ export function structured<T = Record<string, unknown>>(result: { structuredCont
 export function textOf(result: { content?: unknown }): string {
   return ((result.content ?? []) as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
 }
+
+export interface ServeProcess {
+  url: string;
+  child: import("node:child_process").ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** `closedloop serve --port 0 …` as a user starts it; resolves once it prints its address. */
+export async function startServe(args: string[], cwd: string): Promise<ServeProcess> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [cliEntry, "serve", "--port", "0", ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /dashboard (http:\/\/[^/\s]+)\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

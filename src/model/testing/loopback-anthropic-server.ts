@@ -1,6 +1,7 @@
 // The Anthropic Messages streaming format: named SSE events (message_start, content_block_start,
 // content_block_delta with text_delta / input_json_delta, content_block_stop, message_delta with
 // the output token count, message_stop), and `{"type":"error","error":{…}}` bodies.
+import { type PromptBlocks, serializeWithoutCacheControl } from "./loopback-prompt-cache.ts";
 import {
   type LoopbackFormat,
   type LoopbackReply,
@@ -22,11 +23,39 @@ const errorTypes: StatusErrorNames = {
   client: "invalid_request_error",
 };
 
+/** Tools, then system blocks, then each message's content blocks: Anthropic's cache order. */
+function promptBlocks(body: unknown): PromptBlocks {
+  const b = (body ?? {}) as {
+    tools?: unknown[];
+    system?: unknown;
+    messages?: { role: string; content: unknown }[];
+  };
+  const blocks: string[] = [];
+  const breakpoints: number[] = [];
+  const add = (value: unknown) => {
+    const { text, marked } = serializeWithoutCacheControl(value);
+    if (marked) breakpoints.push(blocks.length);
+    blocks.push(text);
+  };
+  for (const tool of b.tools ?? []) add(tool);
+  for (const part of Array.isArray(b.system) ? b.system : b.system ? [b.system] : []) add(part);
+  for (const message of b.messages ?? []) {
+    const parts = Array.isArray(message.content) ? message.content : [message.content];
+    for (const part of parts) add({ role: message.role, part });
+  }
+  return { blocks, breakpoints };
+}
+
 export const anthropicMessagesFormat: LoopbackFormat = {
   basePath: "/v1",
   isStreamPath: (path) => path === "/messages",
-  renderStream(reply) {
-    const usage = reply.usage ?? { inputTokens: 0, outputTokens: 0 };
+  // Claude Sonnet/Opus cache prefixes of 1024+ tokens; the lookup goes back up to 20 blocks.
+  cacheRule: { kind: "breakpoints", minTokens: 1024, lookback: 20 },
+  promptBlocks,
+  renderStream(reply, reported) {
+    const usage = reported ?? { inputTokens: 0, outputTokens: 0 };
+    const read = usage.cacheReadTokens ?? 0;
+    const write = usage.cacheWriteTokens ?? 0;
     const message = {
       id: "msg_loopback",
       type: "message",
@@ -35,7 +64,13 @@ export const anthropicMessagesFormat: LoopbackFormat = {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: usage.inputTokens, output_tokens: 1 },
+      // Anthropic's input_tokens are the uncached ones; the cache counts come beside them.
+      usage: {
+        input_tokens: usage.inputTokens - read - write,
+        output_tokens: 1,
+        cache_creation_input_tokens: write,
+        cache_read_input_tokens: read,
+      },
     };
     const events = [sseEvent({ type: "message_start", message }, "message_start")];
     let index = 0;

@@ -2,6 +2,7 @@
 // /v1beta/models/<model>:streamGenerateContent?alt=sse answering `data: {candidates…}` chunks.
 // Gemini sends each function call whole, with `args` as an object; arguments that do not parse
 // are sent as a string, which the SDK passes through as raw text (our malformed-JSON case).
+import type { PromptBlocks } from "./loopback-prompt-cache.ts";
 import {
   type LoopbackFormat,
   type LoopbackReply,
@@ -19,10 +20,22 @@ const statusNames: StatusErrorNames = {
   client: "INVALID_ARGUMENT",
 };
 
+/** System instruction, tools, then each content: Gemini's prompt order. */
+function promptBlocks(body: unknown): PromptBlocks {
+  const b = (body ?? {}) as { systemInstruction?: unknown; tools?: unknown[]; contents?: unknown[] };
+  const parts = [b.systemInstruction, ...(b.tools ?? []), ...(b.contents ?? [])].filter(
+    (x) => x !== undefined,
+  );
+  return { blocks: parts.map((x) => JSON.stringify(x)), breakpoints: [] };
+}
+
 export const googleGenerativeFormat: LoopbackFormat = {
   basePath: "/v1beta",
   isStreamPath: (path) => /^\/models\/[^/]+:streamGenerateContent$/.test(path),
-  renderStream(reply) {
+  // Implicit caching: Gemini 2.5 serves a shared prefix of 1024+ tokens (Flash) from its cache.
+  cacheRule: { kind: "automatic", minTokens: 1024, granularity: 1 },
+  promptBlocks,
+  renderStream(reply, reported) {
     const candidate = (parts: unknown[], finishReason?: string) => ({
       candidates: [
         { content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) },
@@ -39,11 +52,12 @@ export const googleGenerativeFormat: LoopbackFormat = {
       const signature = call.signature ? { thoughtSignature: call.signature } : {};
       events.push(sseEvent(candidate([{ functionCall, ...signature }])));
     }
-    const usage = reply.usage ?? { inputTokens: 0, outputTokens: 0 };
+    const usage = reported ?? { inputTokens: 0, outputTokens: 0 };
     const usageMetadata = {
       promptTokenCount: usage.inputTokens,
       candidatesTokenCount: usage.outputTokens,
       totalTokenCount: usage.inputTokens + usage.outputTokens,
+      ...(usage.cacheReadTokens ? { cachedContentTokenCount: usage.cacheReadTokens } : {}),
     };
     events.push(sseEvent({ ...candidate([{ text: "" }], "STOP"), usageMetadata }));
     return events;

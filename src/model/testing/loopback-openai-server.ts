@@ -1,6 +1,7 @@
 // The OpenAI Chat Completions streaming format (also spoken by Ollama, vLLM, llama.cpp, LM Studio):
 // `data: {chat.completion.chunk}` lines, tool-call arguments streamed as string pieces, a final
 // usage chunk (stream_options.include_usage), then `data: [DONE]`.
+import type { CacheRule, PromptBlocks } from "./loopback-prompt-cache.ts";
 import {
   type LoopbackFormat,
   type LoopbackReply,
@@ -28,10 +29,24 @@ function chunk(choices: unknown[], extra: Record<string, unknown> = {}) {
   };
 }
 
+/** Tools, then each message: the order the prompt reaches the model in. */
+function promptBlocks(body: unknown): PromptBlocks {
+  const b = (body ?? {}) as { tools?: unknown[]; messages?: unknown[] };
+  return {
+    blocks: [...(b.tools ?? []), ...(b.messages ?? [])].map((x) => JSON.stringify(x)),
+    breakpoints: [],
+  };
+}
+
+/** OpenAI caches any prefix of 1024+ tokens, in 128-token steps (also how vLLM-style servers look). */
+export const openaiCacheRule: CacheRule = { kind: "automatic", minTokens: 1024, granularity: 128 };
+
 export const openaiChatFormat: LoopbackFormat = {
   basePath: "/v1",
   isStreamPath: (path) => path === "/chat/completions",
-  renderStream(reply) {
+  cacheRule: openaiCacheRule,
+  promptBlocks,
+  renderStream(reply, reported) {
     const events = [
       sseEvent(chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }])),
     ];
@@ -49,12 +64,13 @@ export const openaiChatFormat: LoopbackFormat = {
     }
     const finishReason = (reply.toolCalls ?? []).length > 0 ? "tool_calls" : "stop";
     events.push(sseEvent(chunk([{ index: 0, delta: {}, finish_reason: finishReason }])));
-    if (reply.usage) {
-      const { inputTokens, outputTokens } = reply.usage;
+    if (reported) {
+      const { inputTokens, outputTokens } = reported;
       const usage = {
         prompt_tokens: inputTokens,
         completion_tokens: outputTokens,
         total_tokens: inputTokens + outputTokens,
+        prompt_tokens_details: { cached_tokens: reported.cacheReadTokens ?? 0 },
       };
       events.push(sseEvent(chunk([], { usage })));
     }

@@ -5,6 +5,20 @@
 // reply and request types live here.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  type CacheRule,
+  type CacheUsage,
+  type PromptBlocks,
+  PromptCacheSimulator,
+} from "./loopback-prompt-cache.ts";
+
+/** Token counts as a provider reports them; cache fields are parts of `inputTokens`. */
+export interface LoopbackUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+}
 
 export interface LoopbackToolCall {
   id?: string;
@@ -21,7 +35,12 @@ export type LoopbackReply =
       /** Text deltas, in order. */
       text?: string[];
       toolCalls?: LoopbackToolCall[];
-      usage?: { inputTokens: number; outputTokens: number };
+      /**
+       * What to report. Left out, the server counts like the real service: the prompt's tokens
+       * (≈ chars/4), cached tokens from the prefix it shares with earlier requests (the format's
+       * cache rule), and the reply's tokens. "none" sends no usage at all (where a format can).
+       */
+      usage?: LoopbackUsage | "none";
       /** Destroy the socket after writing this many SSE events (a stream cut mid-way). */
       cutAfterEvents?: number;
       /** Send the format's in-stream "overloaded" error event after this many events, then end. */
@@ -43,6 +62,8 @@ export interface LoopbackRequest {
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   receivedAt: number;
+  /** For a stream request: its prompt tokens and what the simulated prompt cache served. */
+  cache?: CacheUsage;
 }
 
 export interface LoopbackServer {
@@ -59,7 +80,10 @@ export interface LoopbackFormat {
   /** Whether a path under basePath is the streaming endpoint, e.g. "/chat/completions". */
   isStreamPath(path: string): boolean;
   /** The SSE events (each a complete `data: …\n\n` block) for a stream reply. */
-  renderStream(reply: LoopbackStreamReply): string[];
+  renderStream(reply: LoopbackStreamReply, usage: LoopbackUsage | undefined): string[];
+  /** How this provider's prompt cache behaves, and the request's prompt in cache order. */
+  cacheRule: CacheRule;
+  promptBlocks(body: unknown): PromptBlocks;
   /** An in-stream error event saying the server is overloaded (retryable). */
   renderStreamError(message: string): string;
   /** The JSON body of an error response. */
@@ -79,9 +103,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-async function playStream(res: ServerResponse, format: LoopbackFormat, reply: LoopbackStreamReply) {
+async function playStream(
+  res: ServerResponse,
+  format: LoopbackFormat,
+  reply: LoopbackStreamReply,
+  usage: LoopbackUsage | undefined,
+) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const events = format.renderStream(reply);
+  const events = format.renderStream(reply, usage);
   for (const [i, event] of events.entries()) {
     if (reply.cutAfterEvents === i) {
       await wait(20); // let the written events reach the client before the cut
@@ -106,10 +135,18 @@ export async function startLoopbackServer(
 ): Promise<LoopbackServer> {
   const queue = [...replies];
   const requests: LoopbackRequest[] = [];
+  const cache = new PromptCacheSimulator(format.cacheRule);
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const path = new URL(req.url ?? "/", "http://loopback").pathname;
-    requests.push({ method: req.method ?? "", path, headers: req.headers, body, receivedAt: Date.now() });
+    const request: LoopbackRequest = {
+      method: req.method ?? "",
+      path,
+      headers: req.headers,
+      body,
+      receivedAt: Date.now(),
+    };
+    requests.push(request);
     const underBase = path.startsWith(format.basePath) ? path.slice(format.basePath.length) : undefined;
     if (req.method !== "POST" || underBase === undefined || !format.isStreamPath(underBase)) {
       sendJson(res, 404, format.renderError(404, `loopback server: nothing at ${req.method} ${path}`));
@@ -124,7 +161,8 @@ export async function startLoopbackServer(
       sendJson(res, reply.status, format.renderError(reply.status, reply.message), reply.headers);
       return;
     }
-    await playStream(res, format, reply);
+    request.cache = cache.account(format.promptBlocks(body));
+    await playStream(res, format, reply, resolveUsage(reply, request.cache));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -137,6 +175,14 @@ export async function startLoopbackServer(
         server.close(() => resolve());
       }),
   };
+}
+
+function resolveUsage(reply: LoopbackStreamReply, cache: CacheUsage): LoopbackUsage | undefined {
+  if (reply.usage === "none") return undefined;
+  if (reply.usage) return reply.usage;
+  const output =
+    (reply.text ?? []).join("") + (reply.toolCalls ?? []).map((c) => c.name + c.argsChunks.join("")).join("");
+  return { ...cache, outputTokens: Math.ceil(output.length / 4) };
 }
 
 /** One SSE block; `event:` only for formats that name their events (Anthropic). */

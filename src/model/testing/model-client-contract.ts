@@ -43,6 +43,9 @@ const ok = (text: string[], usage = { inputTokens: 120, outputTokens: 30 }): Loo
   eventDelayMs: 1,
 });
 
+/** A reply whose usage the server counts (tokens and cache) as the real service would. */
+const counted = (text: string[]): LoopbackStreamReply => ({ type: "stream", text, eventDelayMs: 1 });
+
 export function describeModelClientContract(target: ContractTarget): void {
   describe(`ModelClient contract: ${target.name}`, () => {
     const servers: LoopbackServer[] = [];
@@ -55,7 +58,8 @@ export function describeModelClientContract(target: ContractTarget): void {
       process.off("unhandledRejection", onRejection);
     });
 
-    async function setup(replies: LoopbackReply[], retry = fastRetry, timeoutMs = 2_000) {
+    // A generous idle timeout: on a loaded machine the first request of a suite can take seconds.
+    async function setup(replies: LoopbackReply[], retry = fastRetry, timeoutMs = 10_000) {
       const server = await target.startServer(replies);
       servers.push(server);
       const client = target.createClient(server.baseURL, retry, timeoutMs);
@@ -71,9 +75,49 @@ export function describeModelClientContract(target: ContractTarget): void {
       assert.equal(result.response.text, "The bug is in add().");
       const deltas = events.flatMap((e) => (e.type === "text-delta" ? [e.text] : []));
       assert.deepEqual(deltas, ["The bug ", "is in ", "add()."]);
-      assert.deepEqual(result.response.usage, { inputTokens: 120, outputTokens: 30 });
+      const { inputTokens, outputTokens, cacheReadTokens } = result.response.usage;
+      assert.deepEqual({ inputTokens, outputTokens }, { inputTokens: 120, outputTokens: 30 });
+      assert.equal(cacheReadTokens ?? 0, 0);
       assert.equal(result.response.costUsd, estimateCostUsd(client.info, result.response.usage));
       assert.equal(events.at(-1)?.type, "finish");
+    });
+
+    test("cached input tokens the server reports are read back and priced at the cache price", async () => {
+      const usage = { inputTokens: 4_000, outputTokens: 10, cacheReadTokens: 3_000 };
+      const { client, run } = await setup([{ ...ok(["ok"]), usage }]);
+      const result = await run();
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(result.response.usage.inputTokens, 4_000);
+      assert.equal(result.response.usage.cacheReadTokens, 3_000);
+      assert.equal(result.response.costUsd, estimateCostUsd(client.info, result.response.usage));
+    });
+
+    test("a request that repeats an earlier one's long prefix is served from the provider's cache", async () => {
+      const { run, server } = await setup([counted(["first"]), counted(["second"])]);
+      const system = { role: "system" as const, content: `You fix bugs. ${"Be exact. ".repeat(800)}` };
+      const first: ModelRequest = {
+        tools: [editFileTool],
+        messages: [system, { role: "user", content: "Make the tests pass." }],
+        cache: { key: "closedloop-contract", stableMessages: 0 },
+      };
+      const a = await run(first);
+      assert.ok(a.ok, JSON.stringify(a));
+      const second: ModelRequest = {
+        ...first,
+        messages: [
+          ...first.messages,
+          { role: "assistant", content: "first" },
+          { role: "user", content: "go on" },
+        ],
+        cache: { key: "closedloop-contract", stableMessages: 2 },
+      };
+      const b = await run(second);
+      assert.ok(b.ok, JSON.stringify(b));
+      assert.equal(a.response.usage.cacheReadTokens ?? 0, 0, "nothing cached before the first request");
+      const read = b.response.usage.cacheReadTokens ?? 0;
+      assert.ok(read >= 1_024, `the shared prefix was read from the cache: ${read}`);
+      assert.equal(read, server.requests[1]?.cache?.cacheReadTokens);
+      assert.ok(read < b.response.usage.inputTokens);
     });
 
     test("tool calls whose arguments stream in pieces are parsed into objects", async () => {
@@ -90,7 +134,9 @@ export function describeModelClientContract(target: ContractTarget): void {
       const { events, run, server } = await setup([reply]);
       const result = await run();
       assert.ok(result.ok, JSON.stringify(result));
-      assert.deepEqual(result.response.toolCalls, [
+      // Providers may attach their own metadata to a call (the Responses API its item id).
+      const calls = result.response.toolCalls.map(({ providerMetadata: _meta, ...call }) => call);
+      assert.deepEqual(calls, [
         { id: "call_a", name: "edit_file", args: { path: "src/add.ts", oldText: "a - b", newText: "a + b" } },
         { id: "call_b", name: "verify", args: {} },
       ]);
@@ -141,7 +187,9 @@ export function describeModelClientContract(target: ContractTarget): void {
       const result = await run();
       assert.ok(result.ok, JSON.stringify(result));
       assert.equal(server.requests.length, 2);
-      assert.equal(events.find((e) => e.type === "retry")?.type, "retry");
+      const retry = events.find((e) => e.type === "retry");
+      assert.equal(retry?.type, "retry");
+      assert.equal(retry?.type === "retry" && retry.billed, undefined, "a refused request is not billed");
     });
 
     // A first attempt that goes wrong mid-stream, a second that succeeds: the answer is the second.
@@ -192,6 +240,9 @@ export function describeModelClientContract(target: ContractTarget): void {
         assert.equal(server.requests.length, 2);
         const retry = events.find((e) => e.type === "retry");
         assert.equal(retry?.type === "retry" && retry.kind, kind, JSON.stringify(retry));
+        // The provider answered, so the failed attempt may be billed: it is counted.
+        const billed = retry?.type === "retry" ? retry.billed : undefined;
+        assert.ok(billed && billed.usage.inputTokens > 0, `failed attempt billed: ${JSON.stringify(billed)}`);
       });
     }
 
@@ -268,8 +319,12 @@ export function describeModelClientContract(target: ContractTarget): void {
       const controller = new AbortController();
       const stalled: LoopbackReply = { ...ok(["slow"]), stallAfterEvents: 1 };
       const { run, server } = await setup([stalled, ok(["never"])], fastRetry, 5_000);
-      setTimeout(() => controller.abort(), 100);
+      // Abort once the request is in (a loaded machine may take longer than a fixed delay).
+      const timer = setInterval(() => {
+        if (server.requests.length > 0) controller.abort();
+      }, 20);
       const result = await run({ ...request, signal: controller.signal });
+      clearInterval(timer);
       assert.ok(!result.ok);
       assert.equal(result.error.kind, "aborted");
       assert.equal(server.requests.length, 1);
