@@ -20,6 +20,14 @@ const commands: Record<string, Command> = {
   sandbox: { summary: "run one command in a fresh sandbox", load: () => import("./sandbox-command.ts") },
   batch: { summary: "run every task of a JSONL file (resumable)", load: () => import("./batch-command.ts") },
   worker: { summary: "run attempts from a Redis queue", load: () => import("./worker-command.ts") },
+  setup: {
+    summary: "install what this machine lacks (bubblewrap, a C compiler, Chromium, …)",
+    load: () => import("./setup-command.ts"),
+  },
+  doctor: {
+    summary: "check what this machine lacks, changing nothing",
+    load: async () => ({ run: (await import("./setup-command.ts")).runDoctor }),
+  },
   check: {
     summary: "run a command and print compact structured feedback",
     load: () => import("./check-command.ts"),

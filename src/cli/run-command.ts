@@ -22,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   const spec = parseVerifierSpec({
     verify: options.verify,
     protect: options.protect,
+    allowEdit: options.allowEdit,
     hidden: options.hidden,
     browserChecks: options.browserChecks,
     ...(options.verifyTimeoutMs !== undefined ? { timeoutMs: options.verifyTimeoutMs } : {}),

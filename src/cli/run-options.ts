@@ -41,6 +41,12 @@ export const runFlags = {
     help: "path the model may read but whose changes never count",
     configKey: "protect",
   },
+  "allow-edit": {
+    value: "PATH",
+    multiple: true,
+    help: "let the model change a protected file, e.g. package.json to add a dependency;\nthe files that decide how the verifier runs (package.json, lockfiles, .npmrc,\nrunner and tsconfig files, conftest.py, Makefile, …) are protected otherwise",
+    configKey: "allowEdit",
+  },
   hidden: {
     value: "CMD",
     multiple: true,
@@ -115,6 +121,7 @@ export interface RunOptions {
   workspace: string;
   verify: string[];
   protect: string[];
+  allowEdit: string[];
   hidden: string[];
   browserChecks: BrowserCheckSpec[];
   verifyTimeoutMs?: number;
@@ -188,6 +195,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     workspace,
     verify: listOf(pick("verify")),
     protect: listOf(pick("protect")),
+    allowEdit: listOf(pick("allow-edit")),
     hidden: listOf(pick("hidden")),
     browserChecks: browserChecksOf(tokens, config),
     models,

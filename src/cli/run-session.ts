@@ -24,7 +24,7 @@ import { type BackendName, createSandbox, type SandboxLimits } from "../sandbox/
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
 import { UserError } from "../util/index.ts";
-import { browserCheckLabel, type VerifierSpec, verifyCandidate } from "../verify/index.ts";
+import { browserCheckLabel, deriveProtection, type VerifierSpec, verifyCandidate } from "../verify/index.ts";
 import { createProgressRenderer, ignoreClosedStdout } from "./progress-renderer.ts";
 import type { OutputMode } from "./run-options.ts";
 
@@ -124,6 +124,12 @@ export function buildRunConfig(
 ): RunConfig {
   const model = createModelClient(launch.modelId, launch.modelConfig ? { config: launch.modelConfig } : {});
   assertCostBudgetPriced(model, budgets);
+  const hidden: string[] = launch.hiddenFile
+    ? JSON.parse(readFileSync(launch.hiddenFile, "utf8"))
+    : launch.spec.hidden;
+  // The same derivation the clean room makes, so the tools refuse and the handover drops
+  // exactly what the verifier ignores.
+  const protection = deriveProtection({ ...launch.spec, hidden }, workspace);
   return {
     task,
     workspace,
@@ -131,10 +137,9 @@ export function buildRunConfig(
     verify: {
       // Browser checks are listed by name so progress shows everything that decides "done".
       commands: [...launch.spec.commands, ...(launch.spec.browserChecks ?? []).map(browserCheckLabel)],
-      protect: launch.spec.protect,
-      hidden: launch.hiddenFile
-        ? JSON.parse(readFileSync(launch.hiddenFile, "utf8")).length
-        : launch.spec.hidden.length,
+      protect: [...protection.protect],
+      ...(protection.allowEdit.length > 0 ? { allowEdit: [...protection.allowEdit] } : {}),
+      hidden: hidden.length,
       ...(launch.spec.timeoutMs ? { timeoutMs: launch.spec.timeoutMs } : {}),
     },
     budgets,

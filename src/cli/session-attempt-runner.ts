@@ -48,7 +48,13 @@ function resultOf(job: AttemptJob, store: RunStore, events: LoopEvent[]): Attemp
     // A rollback can make an older checkpoint the final tree: the one whose hash matches counts.
     const candidates = events
       .filter((e): e is LoopEventOf<"checkpoint.saved"> => e.type === "checkpoint.saved")
-      .map((e) => filterProtectedPatch(e.patch, started.config.verify.protect).patch)
+      .map(
+        (e) =>
+          filterProtectedPatch(e.patch, {
+            protect: started.config.verify.protect,
+            allowEdit: started.config.verify.allowEdit ?? [],
+          }).patch,
+      )
       .reverse();
     patch = [...candidates, ""].find((p) => hashPatch(p) === finished.patchHash);
     if (patch === undefined)

@@ -3,10 +3,15 @@
 // ends only through a RunStop (verified, budget, stall, out of turns, model error, interrupted);
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
 import type { BilledAttempt, ModelResponse, ToolCall } from "../model/index.ts";
-import { hashPatch, patchFiles } from "../patch/index.ts";
+import { hashPatch, patchFiles, patchPaths } from "../patch/index.ts";
 import { estimateTokens } from "../signals/index.ts";
 import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
-import { filterProtectedPatch, type VerifyResult } from "../verify/index.ts";
+import {
+  describeProtectedChange,
+  filterProtectedPatch,
+  type Protection,
+  type VerifyResult,
+} from "../verify/index.ts";
 import { CheckpointBook } from "./checkpoint-book.ts";
 import { ConversationContext } from "./conversation-context.ts";
 import type { LoopEvent, LoopEventInput, RunOutcome, VerifyReason } from "./loop-events.ts";
@@ -58,6 +63,9 @@ class ClosedLoop {
   private failuresBefore: number | null = null;
   private failuresAfter: number | null = null;
   private passed = false;
+  private readonly protection: Protection;
+  /** Protected paths the model was already told about (so a note is said once). */
+  private readonly toldProtected = new Set<string>();
 
   constructor(private readonly o: LoopOptions) {
     const window = o.model.info.contextWindow;
@@ -73,6 +81,7 @@ class ClosedLoop {
     });
     this.budget = new RunBudget(o.config.budgets, o.resume?.totals);
     this.stall = new StallDetector(o.stallThresholds ?? defaultStallThresholds, o.resume?.stall);
+    this.protection = { protect: o.config.verify.protect, allowEdit: o.config.verify.allowEdit ?? [] };
   }
 
   async run(): Promise<LoopResult> {
@@ -199,6 +208,7 @@ class ClosedLoop {
         this.emit({ type: "done.claimed", step: this.step, summary, accepted: verdict.verdict === "pass" });
         return doneAnswer(verdict);
       },
+      protectedChange: (paths) => describeProtectedChange(this.protection, paths),
     };
   }
 
@@ -237,7 +247,22 @@ class ClosedLoop {
     if (hash === this.workspaceHash) return;
     this.stepChanged = true;
     this.workspaceHash = hash;
+    this.noteProtectedChanges(patch);
     if (!this.checkpoints.has(hash)) this.saveCheckpoint(hash, patch);
+  }
+
+  /** A shell command that changed a protected file is told so at once (write/edit refuse). */
+  private noteProtectedChanges(patch: string): void {
+    let paths: string[];
+    try {
+      paths = patchPaths(patch).filter((path) => !this.toldProtected.has(path));
+    } catch {
+      return;
+    }
+    const note = describeProtectedChange(this.protection, paths);
+    if (!note) return;
+    for (const path of paths) this.toldProtected.add(path);
+    this.note(`The last command changed protected files. ${note}`);
   }
 
   private saveCheckpoint(hash: string, patch: string): void {
@@ -316,7 +341,7 @@ class ClosedLoop {
   /** What the user gets is what the clean room judged: changes to protected paths are left out. */
   private handoverPatch(diff: string): string {
     try {
-      return filterProtectedPatch(diff, this.o.config.verify.protect).patch;
+      return filterProtectedPatch(diff, this.protection).patch;
     } catch {
       return diff; // unreadable as a patch: the clean room said "error", so it is never applied
     }

@@ -37,7 +37,15 @@ export interface RunConfig {
   task: string;
   workspace: string;
   model: { id: string; label: string; contextWindow: number };
-  verify: { commands: string[]; protect: string[]; hidden: number; timeoutMs?: number };
+  verify: {
+    commands: string[];
+    /** Every protected glob (the user's and the derived ones); changes to them never count. */
+    protect: string[];
+    /** Protected paths the user lets the model change (--allow-edit). */
+    allowEdit?: string[];
+    hidden: number;
+    timeoutMs?: number;
+  };
   budgets: Budgets;
   /** What the CLI needs to rebuild the run on resume (sandbox backend, hidden commands …). */
   launch: Record<string, unknown>;

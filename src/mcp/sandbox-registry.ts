@@ -138,7 +138,10 @@ export class SandboxRegistry {
     const timer = setTimeout(() => {
       const entry = this.entries.get(id);
       if (entry && entry.busy === 0)
-        void this.drop(entry, `idle for ${Math.round(this.idleMs / 1000)} s`).catch(() => {});
+        void this.drop(
+          entry,
+          `idle for ${this.idleMs < 1000 ? `${this.idleMs} ms` : `${Math.round(this.idleMs / 1000)} s`}`,
+        ).catch(() => {});
     }, this.idleMs);
     // An idle sandbox alone must not keep the process alive.
     timer.unref();

@@ -26,11 +26,37 @@ test("paths the repository ignores leave the patch, tracked ones stay even under
   }
 });
 
-test("outside a git repository every path is kept", async () => {
+test("outside a git repository every path is kept but what runners leave behind", async () => {
   const dir = mkdtempSync(join(tmpdir(), "cl-ignore-"));
   try {
-    writeFileSync(join(dir, ".gitignore"), "node_modules/\n");
-    assert.deepEqual(await dropGitIgnored(dir, ["node_modules/x.js"]), ["node_modules/x.js"]);
+    writeFileSync(join(dir, ".gitignore"), "src/\n");
+    mkdirSync(join(dir, "build"));
+    writeFileSync(join(dir, "build", "make.sh"), "the user's own\n");
+    const kept = await dropGitIgnored(dir, [
+      "src/a.py",
+      "src/__pycache__/a.cpython-312.pyc",
+      ".pytest_cache/v/cache/nodeids",
+      "coverage/lcov.info",
+      "node_modules/x.js",
+      "tsconfig.tsbuildinfo",
+      "dist/index.js",
+      "build/make.sh",
+    ]);
+    assert.deepEqual(kept, ["src/a.py", "build/make.sh"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a workspace below the top of a repository honours the repository's .gitignore", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cl-ignore-"));
+  try {
+    execFileSync("git", ["init", "-q", dir]);
+    writeFileSync(join(dir, ".gitignore"), "*.log\ngenerated/\n");
+    const workspace = join(dir, "packages", "app");
+    mkdirSync(workspace, { recursive: true });
+    const kept = await dropGitIgnored(workspace, ["src/a.ts", "debug.log", "generated/x.ts"]);
+    assert.deepEqual(kept, ["src/a.ts"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

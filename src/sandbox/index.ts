@@ -3,7 +3,9 @@
 import type { BackendName, Sandbox, SandboxPolicy } from "./types.ts";
 
 export { PathOutsideWorkspaceError, SandboxProtocolError, SandboxUnavailableError } from "./errors.ts";
+export { ensureNativeHelpers, findNativeHelpers } from "./native-helpers.ts";
 export { NetRuleError, parseNetRules } from "./net-rules.ts";
+export { diagnoseUserNamespaces, isInContainer } from "./preflight.ts";
 export type * from "./types.ts";
 export { defaultLimits } from "./types.ts";
 

@@ -36,7 +36,7 @@ function readNumber(path: string): number | undefined {
   }
 }
 
-function isInContainer(): boolean {
+export function isInContainer(): boolean {
   if (existsSync("/.dockerenv") || existsSync("/run/.containerenv")) return true;
   try {
     return /docker|kubepods|containerd|lxc/.test(readFileSync("/proc/1/cgroup", "utf8"));
@@ -46,12 +46,12 @@ function isInContainer(): boolean {
 }
 
 /** Why user namespaces fail here, when the kernel settings say so; undefined if they look fine. */
-export function diagnoseUserNamespaces(): string | undefined {
-  if (readNumber("/proc/sys/user/max_user_namespaces") === 0)
+export function diagnoseUserNamespaces(procSys = "/proc/sys"): string | undefined {
+  if (readNumber(`${procSys}/user/max_user_namespaces`) === 0)
     return `user namespaces are disabled (user.max_user_namespaces = 0): run 'sudo sysctl -w user.max_user_namespaces=15000', ${fallback}`;
-  if (readNumber("/proc/sys/kernel/unprivileged_userns_clone") === 0 && process.getuid?.() !== 0)
+  if (readNumber(`${procSys}/kernel/unprivileged_userns_clone`) === 0 && process.getuid?.() !== 0)
     return `unprivileged user namespaces are disabled: run 'sudo sysctl -w kernel.unprivileged_userns_clone=1', ${fallback}`;
-  if (readNumber("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") === 1 && process.getuid?.() !== 0)
+  if (readNumber(`${procSys}/kernel/apparmor_restrict_unprivileged_userns`) === 1 && process.getuid?.() !== 0)
     return `AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): run 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0', or install an AppArmor profile granting 'userns' to ${which("bwrap") ?? "/usr/bin/bwrap"} and build/cl-launch, ${fallback}`;
   return undefined;
 }

@@ -2,7 +2,7 @@
 // write(2) on an O_APPEND descriptor, so a crash leaves at most one torn last line, which the
 // reader skips. `sync()` is called by the loop at step boundaries so a completed step survives
 // a power cut, not only a killed process.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
 
 export interface StoredEvent {
   type: string;
@@ -56,4 +56,28 @@ export function readEventLog<E extends StoredEvent = StoredEvent>(path: string):
     }
   });
   return { events, tornTail };
+}
+
+/**
+ * Cuts a torn last line (a crash mid-write) before more events are appended, so the log stays
+ * one valid event per line; returns the bytes cut. Corruption before the end is left to throw.
+ */
+export function cutTornTail(path: string): number {
+  if (!existsSync(path)) return 0;
+  const bytes = readFileSync(path);
+  let end = bytes.length;
+  // A last line without its newline is torn even when it parses: the newline is part of the write.
+  if (end > 0 && bytes[end - 1] !== 0x0a) end = bytes.lastIndexOf(0x0a) + 1;
+  else if (end > 0) {
+    const start = bytes.lastIndexOf(0x0a, end - 2) + 1;
+    const last = bytes.subarray(start, end).toString("utf8").trim();
+    try {
+      if (last !== "") JSON.parse(last);
+    } catch {
+      end = start;
+    }
+  }
+  if (end === bytes.length) return 0;
+  truncateSync(path, end);
+  return bytes.length - end;
 }

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -75,4 +84,38 @@ test("an unknown run id or one that tries to leave the runs directory is refused
   const store = new RunStore(join(root, "runs-e"));
   assert.throws(() => store.readEvents("nope"), RunNotFoundError);
   assert.throws(() => store.runDir("../etc"), RunNotFoundError);
+});
+
+test("resume cuts a torn last line before appending, so the log stays one event per line", () => {
+  const store = new RunStore(join(root, "runs-torn"));
+  const log = store.create("r1");
+  log.append({ type: "one" });
+  log.close();
+  const path = join(store.runDir("r1"), "events.jsonl");
+  appendFileSync(path, '{"type":"tw');
+  const again = store.reopen("r1");
+  again.append({ type: "three" });
+  again.close();
+  assert.equal(readFileSync(path, "utf8"), '{"type":"one"}\n{"type":"three"}\n');
+  const read = store.readEvents("r1");
+  assert.deepEqual(
+    read.events.map((e) => e.type),
+    ["one", "three"],
+  );
+  assert.equal(read.tornTail, false);
+});
+
+test("a runs folder created inside a git repository is kept out of git status", () => {
+  const repo = join(root, "repo");
+  mkdirSync(join(repo, "pkg"), { recursive: true });
+  execFileSync("git", ["init", "-q", repo]);
+  writeFileSync(join(repo, "pkg", "a.txt"), "a\n");
+  new RunStore(join(repo, "pkg", ".closedloop", "runs")).create("r1").close();
+  new RunStore(join(repo, "pkg", ".closedloop", "runs")).create("r2").close();
+  const exclude = readFileSync(join(repo, ".git", "info", "exclude"), "utf8");
+  assert.equal(exclude.split("\n").filter((l) => l === "/pkg/.closedloop/").length, 1, exclude);
+  const status = execFileSync("git", ["-C", repo, "status", "--porcelain", "--untracked-files=all"], {
+    encoding: "utf8",
+  });
+  assert.equal(status.trim(), "?? pkg/a.txt");
 });

@@ -5,7 +5,8 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { join, resolve } from "node:path";
 import { UserError } from "../util/index.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
-import { type ReadEventsResult, RunLog, readEventLog, type StoredEvent } from "./run-log.ts";
+import { excludeFromGit } from "./git-exclude.ts";
+import { cutTornTail, type ReadEventsResult, RunLog, readEventLog, type StoredEvent } from "./run-log.ts";
 
 export const defaultRunsDir = ".closedloop/runs";
 
@@ -44,13 +45,16 @@ export class RunStore {
   create(id: string): RunLog {
     const dir = this.runDir(id);
     mkdirSync(dir, { recursive: true });
+    excludeFromGit(this.root);
     return new RunLog(join(dir, "events.jsonl"));
   }
 
   /** Opens an existing run's log to append more events (resume). */
   reopen(id: string): RunLog {
     this.requireRun(id);
-    return new RunLog(join(this.runDir(id), "events.jsonl"));
+    const path = join(this.runDir(id), "events.jsonl");
+    cutTornTail(path);
+    return new RunLog(path);
   }
 
   readEvents<E extends StoredEvent = StoredEvent>(id: string): ReadEventsResult<E> {

@@ -25,6 +25,8 @@ export function createEditFileTool(): Tool {
     async run({ path, oldText, newText }, context) {
       const full = resolveToolPath(context.sandbox, path);
       const shown = displayPath(context.sandbox, path);
+      const refusal = context.protectedChange?.([shown]);
+      if (refusal) return errorResult(`Not edited: ${refusal}`, { problem: "protected", path: shown });
       let bytes: Uint8Array;
       try {
         bytes = await context.sandbox.readFile(full);

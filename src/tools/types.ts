@@ -27,6 +27,12 @@ export interface ToolContext {
   runVerifier(): Promise<ToolResult>;
   /** Handles a completion claim (the `done` tool); the loop decides if it stands. */
   claimDone(summary: string): Promise<ToolResult>;
+  /**
+   * What to tell the model when it is about to change these workspace-relative paths and some
+   * are protected (they decide how the verifier runs); undefined when none is. Write and edit
+   * refuse such a change, so the sandbox never drifts from what the verifier will see.
+   */
+  protectedChange?(paths: string[]): string | undefined;
 }
 
 export interface Tool {

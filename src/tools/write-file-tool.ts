@@ -20,6 +20,8 @@ export function createWriteFileTool(): Tool {
       const { sandbox } = context;
       const full = resolveToolPath(sandbox, path);
       const shown = displayPath(sandbox, path);
+      const refusal = context.protectedChange?.([shown]);
+      if (refusal) return errorResult(`Not written: ${refusal}`, { problem: "protected", path: shown });
       const existed = await sandbox
         .readFile(full)
         .then(() => true)

@@ -1,6 +1,6 @@
 // Public face of the verify module: verifier specs, protected paths, and the clean-room
 // verdict that decides when a run is done.
-export { filterProtectedPatch } from "./filter-protected-patch.ts";
+export { deriveProtectedFiles, deriveProtection } from "./derive-protected-files.ts";
 export { formatVerifyText } from "./format-verify-text.ts";
 export { isProtectedPath, matchGlob } from "./match-glob.ts";
 export {
@@ -15,6 +15,12 @@ export {
   parseVerifierSpec,
   type VerifierSpecInput,
 } from "./parse-verifier-spec.ts";
+export {
+  describeProtectedChange,
+  filterProtectedPatch,
+  isProtectedBy,
+  type Protection,
+} from "./protection.ts";
 export { ranNoTests } from "./ran-no-tests.ts";
 export type * from "./types.ts";
 export { type VerifyCandidateInput, verifyCandidate } from "./verify-candidate.ts";

@@ -10,6 +10,8 @@ import type { VerifierSpec } from "./types.ts";
 export interface VerifierSpecInput {
   verify: string[];
   protect?: string[];
+  /** --allow-edit: protected paths the model may change all the same. */
+  allowEdit?: string[];
   hidden?: string[];
   timeoutMs?: number;
   /** From `--browser-check` or the config's `browserChecks` (checked here, since JSON can hold anything). */
@@ -31,6 +33,8 @@ export function parseVerifierSpec(input: VerifierSpecInput): VerifierSpec {
   const protect = [...new Set((input.protect ?? []).map(parseGlob))];
   const spec: VerifierSpec = { commands, protect, hidden };
   if (browserChecks.length > 0) spec.browserChecks = browserChecks;
+  const allowEdit = [...new Set((input.allowEdit ?? []).map(parseAllowEdit))];
+  if (allowEdit.length > 0) spec.allowEdit = allowEdit;
   if (input.timeoutMs !== undefined) {
     if (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0)
       throw new InvalidVerifierSpecError(
@@ -69,6 +73,17 @@ function parseGlob(glob: unknown): string {
   if (normalized === "" || normalized === "." || /^(\*\*\/?)+$/.test(normalized) || normalized === "*")
     throw new InvalidVerifierSpecError(
       `--protect ${glob} protects the whole workspace, so no change could count; name the tests or configs to protect.`,
+    );
+  return normalized;
+}
+
+function parseAllowEdit(glob: unknown): string {
+  if (typeof glob !== "string" || glob.trim().length === 0 || glob.includes("\0"))
+    throw new InvalidVerifierSpecError('an --allow-edit path is empty: give a path such as "package.json".');
+  const normalized = normalizeGlob(glob);
+  if (glob.trim().startsWith("/") || normalized.split("/").includes(".."))
+    throw new InvalidVerifierSpecError(
+      `--allow-edit ${glob}: give a path inside the workspace, relative to its root.`,
     );
   return normalized;
 }

@@ -9,6 +9,11 @@ export interface VerifierSpec {
   commands: string[];
   /** Globs (relative to the workspace) the model may read but whose changes never count. */
   protect: string[];
+  /**
+   * Protected paths the user lets the model change (--allow-edit): everything that decides how
+   * the verifier runs is protected otherwise, derived from the project (see derive-protected-files.ts).
+   */
+  allowEdit?: string[];
   /** Commands the model never sees; run only in the clean room. */
   hidden: string[];
   timeoutMs?: number;

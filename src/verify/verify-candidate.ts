@@ -8,8 +8,9 @@ import { applyPatchIn, PatchFormatError } from "../patch/index.ts";
 import { createSandbox, type Sandbox, type SandboxPolicy } from "../sandbox/index.ts";
 import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
-import { filterProtectedPatch } from "./filter-protected-patch.ts";
+import { deriveProtection } from "./derive-protected-files.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
+import { filterProtectedPatch } from "./protection.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
 import type { CommandVerdict, Verdict, VerifierSpec, VerifyResult } from "./types.ts";
 
@@ -49,7 +50,8 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
   const { spec } = input;
   let filtered: ReturnType<typeof filterProtectedPatch>;
   try {
-    filtered = filterProtectedPatch(input.patch, spec.protect);
+    // Derived from the user's tree on every verification, whoever calls: by construction.
+    filtered = filterProtectedPatch(input.patch, deriveProtection(spec, input.workspace));
   } catch (error) {
     if (!(error instanceof PatchFormatError)) throw error;
     return errorResult(input, [], `the candidate patch could not be read: ${error.message}`, started);
