@@ -38,8 +38,10 @@ export const batchFlags = {
   "max-cost": runFlags["max-cost"],
   "max-tokens": runFlags["max-tokens"],
   "max-time": runFlags["max-time"],
-  ...outputFlags,
+  // Not --runs-dir: a batch's runs live in DIR/runs, where every worker finds them.
   json: { help: "one results.jsonl line per finished task on stdout" },
+  plain: outputFlags.plain,
+  help: outputFlags.help,
 } as const satisfies FlagTable;
 
 export function parsePositiveFlag(

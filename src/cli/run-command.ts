@@ -1,6 +1,7 @@
 // `closedloop run "<task>" --verify "<cmd>" …`: the loop on the user's own project.
 
 import { resolveModelId } from "../model/index.ts";
+import { checkBranchTarget } from "../patch/index.ts";
 import { RunStore } from "../store/index.ts";
 import { parseVerifierSpec } from "../verify/index.ts";
 import { parseRunOptions, runUsage } from "./run-options.ts";
@@ -18,6 +19,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(runUsage);
     return 0;
   }
+  // Before any model call: a run must not end verified with nowhere to put its result.
+  if (options.branch) checkBranchTarget(options.workspace, options.branch);
   if (options.attempts > 1) return (await import("./run-attempts.ts")).runAttempts(options);
   const spec = parseVerifierSpec({
     verify: options.verify,

@@ -135,3 +135,23 @@ test("run --help lists every flag the parser accepts", () => {
   assert.match(runUsage, /--system-prompt FILE/);
   assert.match(runUsage, /--memory SIZE/);
 });
+
+test("the runs folder belongs to the workspace, and --allow-edit is read from flags", () => {
+  const other = mkdtempSync(join(tmpdir(), "closedloop-options-ws-"));
+  try {
+    const options = parseRunOptions([
+      "t",
+      "--verify",
+      "x",
+      "--workspace",
+      other,
+      "--allow-edit",
+      "package.json",
+    ]);
+    assert.ok(options !== "help");
+    assert.equal(options.runsDir, join(other, ".closedloop", "runs"));
+    assert.deepEqual(options.allowEdit, ["package.json"]);
+  } finally {
+    rmSync(other, { recursive: true, force: true });
+  }
+});

@@ -209,7 +209,7 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
     maxSteps: parsePositive(pick("max-steps"), true) ?? 30,
     apply: values.apply ?? false,
     output: outputMode(values),
-    runsDir: resolve(textOrUndefined(pick("runs-dir")) ?? ".closedloop/runs"),
+    runsDir: runsDirOf(pick("runs-dir"), workspace),
     config,
   };
   const verifyTimeout = pick("verify-timeout");
@@ -230,6 +230,15 @@ export function parseRunOptions(argv: string[]): RunOptions | "help" {
   const systemPrompt = textOrUndefined(pick("system-prompt"));
   if (systemPrompt) options.systemPrompt = resolve(systemPrompt);
   return options;
+}
+
+/**
+ * The runs folder belongs to the workspace (`--workspace DIR` from elsewhere writes to
+ * DIR/.closedloop/runs); a --runs-dir typed on the command line is relative to where it was typed.
+ */
+function runsDirOf(picked: PickedValue | undefined, workspace: string): string {
+  if (picked === undefined) return resolve(workspace, ".closedloop/runs");
+  return picked.label.startsWith("--") ? resolve(textOf(picked)) : resolve(workspace, textOf(picked));
 }
 
 function textOrUndefined(picked: PickedValue | undefined): string | undefined {

@@ -100,6 +100,10 @@ function launchFor(job: AttemptJob): LaunchSpec {
   return sealHiddenChecks(job.runId, {
     // Sandbox knobs and model settings the CLI passed through (limits, env, prices …).
     ...(job.launchExtras as Partial<LaunchSpec> | undefined),
+    // The record's test lists, as `run --fail-to-pass/--pass-to-pass` give them to the witness.
+    ...(job.failToPass || job.passToPass
+      ? { witness: { failToPass: job.failToPass ?? [], passToPass: job.passToPass ?? [] } }
+      : {}),
     modelId,
     backend: job.sandbox,
     allowNet: job.allowNet,

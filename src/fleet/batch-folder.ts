@@ -26,7 +26,7 @@ function lock(outDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const pid = Number(readFileSync(path, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid))
+      if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid))
         throw new UserError(
           `another batch (pid ${pid}) is writing to ${outDir}; wait for it, or give this one another --out`,
         );

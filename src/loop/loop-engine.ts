@@ -30,6 +30,7 @@ import { type BudgetBreach, RunBudget } from "./run-budget.ts";
 import { defaultStallThresholds, StallDetector, type StallSignal } from "./stall-detector.ts";
 
 const interruptedReason = "interrupted: the run was stopped by a signal";
+const verifiedReason = "the verifier passed in a clean sandbox built from the patch";
 
 /** A failed attempt's bill as event fields (nothing when the provider could not have billed it). */
 function billedFields(billed: BilledAttempt | undefined) {
@@ -86,8 +87,10 @@ class ClosedLoop {
 
   async run(): Promise<LoopResult> {
     try {
-      if (this.o.resume) await this.resume(this.o.resume);
-      else {
+      if (this.o.resume) {
+        await this.resume(this.o.resume);
+        if (this.passed) throw new RunStop("verified", verifiedReason);
+      } else {
         this.emit({ type: "run.started", config: this.o.config });
         const baseline = await this.verify("baseline");
         this.failuresBefore = baseline.failingCount;
@@ -193,8 +196,7 @@ class ClosedLoop {
       durationMs: Math.round(performance.now() - started),
     });
     this.stall.recordToolResult(call.name, call.args, outcome.content);
-    if (this.passed)
-      throw new RunStop("verified", "the verifier passed in a clean sandbox built from the patch");
+    if (this.passed) throw new RunStop("verified", verifiedReason);
     return mutated;
   }
 
@@ -374,6 +376,9 @@ class ClosedLoop {
       if (event.type !== "verify.verdict") continue;
       this.failuresAfter = event.failingCount;
       if (event.reason === "baseline") this.failuresBefore = event.failingCount;
+      // A clean-room pass ends the run in its step; a process that died after committing
+      // that step but before run.finished left a verified run, which ends so on resume.
+      else if (event.verdict === "pass" && event.cleanRoom) this.passed = true;
     }
     this.step = plan.lastStep;
     this.workspaceHash = plan.workspaceHash;

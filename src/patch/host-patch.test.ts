@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { applyPatchToHost, checkPatchPaths, UnsafePatchError } from "./host-patch.ts";
+import { applyPatchToHost, checkBranchTarget, checkPatchPaths, UnsafePatchError } from "./host-patch.ts";
 
 const root = mkdtempSync(join(tmpdir(), "closedloop-host-patch-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -66,4 +66,19 @@ test("a path through a symlink that leads out of the repo is refused", () => {
   symlinkSync(outside, join(ws, "link"));
   const patch = gitDiff("f.txt", "a\n", "b\n").replaceAll("f.txt", "link/f.txt");
   assert.throws(() => checkPatchPaths(ws, patch), /symlink out of the repo/);
+});
+
+test("--branch is checked up front: a git repo with a commit, a valid and free name", () => {
+  const ws = join(root, "branch-target");
+  mkdirSync(ws);
+  assert.throws(() => checkBranchTarget(ws, "fix"), /needs a git repository/);
+  execFileSync("git", ["init", "-q", ws]);
+  assert.throws(() => checkBranchTarget(ws, "fix"), /first commit/);
+  writeFileSync(join(ws, "a.txt"), "a\n");
+  execFileSync("git", ["-C", ws, "add", "a.txt"]);
+  execFileSync("git", ["-C", ws, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a"]);
+  assert.throws(() => checkBranchTarget(ws, "bad..name"), /not a valid branch name/);
+  execFileSync("git", ["-C", ws, "branch", "taken"]);
+  assert.throws(() => checkBranchTarget(ws, "taken"), /already exists/);
+  assert.doesNotThrow(() => checkBranchTarget(ws, "closedloop/fix-1"));
 });

@@ -111,6 +111,24 @@ export function applyPatchToHost(workspace: string, patch: string): string[] {
 // A branch may be made from a workspace below the top of its repository.
 const noCeiling = { GIT_CEILING_DIRECTORIES: "" };
 
+/**
+ * Checked before any model call, so a run never ends verified with nowhere to put its result:
+ * the workspace is in a git repository with a commit, the name is valid and free.
+ */
+export function checkBranchTarget(workspace: string, branch: string): void {
+  const top = git(workspace, ["rev-parse", "--show-toplevel"], undefined, noCeiling);
+  if (!top.ok)
+    throw new UserError(
+      `--branch needs a git repository, and ${workspace} is not in one; use --apply instead`,
+    );
+  if (!git(workspace, ["check-ref-format", "--branch", branch], undefined, noCeiling).ok)
+    throw new UserError(`--branch ${branch} is not a valid branch name`);
+  if (git(workspace, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], undefined, noCeiling).ok)
+    throw new UserError(`branch ${branch} already exists; choose another name`);
+  if (!git(workspace, ["rev-parse", "--verify", "--quiet", "HEAD"], undefined, noCeiling).ok)
+    throw new UserError(`--branch needs a first commit in ${top.out} to branch from`);
+}
+
 /** Commits the patch on a new branch from HEAD; returns the commit id. The working tree is untouched. */
 export function commitPatchToBranch(
   workspace: string,

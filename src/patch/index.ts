@@ -2,7 +2,13 @@
 // git-style unified diffs (checkpoints, the clean room, --apply, --branch, `closedloop apply`).
 export { applyPatchIn, type PatchTarget } from "./apply-patch.ts";
 export { type FilteredPatch, filterPatch } from "./filter-patch.ts";
-export { applyPatchToHost, checkPatchPaths, commitPatchToBranch, UnsafePatchError } from "./host-patch.ts";
+export {
+  applyPatchToHost,
+  checkBranchTarget,
+  checkPatchPaths,
+  commitPatchToBranch,
+  UnsafePatchError,
+} from "./host-patch.ts";
 export {
   hashPatch,
   type PatchFile,

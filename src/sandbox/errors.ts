@@ -10,6 +10,11 @@ export class PathOutsideWorkspaceError extends UserError {
   override readonly name = "PathOutsideWorkspaceError";
 }
 
+/** diff() refused: too many changed paths, too long, or a malformed listing from inside. */
+export class SandboxDiffError extends UserError {
+  override readonly name = "SandboxDiffError";
+}
+
 /**
  * What the sandbox's agent said broke the frame protocol (a malformed frame, an unknown
  * command id, more output than allowed) or it stopped answering. Nothing it said after

@@ -2,7 +2,12 @@
 // a new backend is one file beside its siblings plus one line in `backends`.
 import type { BackendName, Sandbox, SandboxPolicy } from "./types.ts";
 
-export { PathOutsideWorkspaceError, SandboxProtocolError, SandboxUnavailableError } from "./errors.ts";
+export {
+  PathOutsideWorkspaceError,
+  SandboxDiffError,
+  SandboxProtocolError,
+  SandboxUnavailableError,
+} from "./errors.ts";
 export { ensureNativeHelpers, findNativeHelpers } from "./native-helpers.ts";
 export { NetRuleError, parseNetRules } from "./net-rules.ts";
 export { diagnoseUserNamespaces, isInContainer } from "./preflight.ts";

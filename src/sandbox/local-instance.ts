@@ -33,6 +33,7 @@ import type { LimitMechanism, SandboxLimits, SandboxPolicy, ToolchainMount } fro
 /** Inside the sandbox: where our binaries and the network sockets appear. */
 export const insideBin = "/run/closedloop/bin";
 export const insideNet = "/run/closedloop/net";
+export const insideUpper = "/run/closedloop/upper";
 /** The egress proxy's port on the sandbox's own loopback. */
 export const proxyPort = 3128;
 
@@ -81,7 +82,7 @@ async function sweepLeftovers(): Promise<void> {
 function stageBinaries(tools: LocalToolchain): string {
   const dir = join(runtimeRoot, "bin");
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const src of [tools.agent, tools.forwarder]) {
+  for (const src of [tools.agent, tools.forwarder, tools.exporter]) {
     if (!existsSync(src)) continue;
     const dst = join(dir, src.split("/").pop()!);
     if (
@@ -247,6 +248,10 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     "--ro-bind",
     join(stateDir, "net"),
     insideNet,
+    // The writable layer, read-only, so diff can find what changed from inside (cl-export).
+    "--ro-bind",
+    join(stateDir, "layer", "upper"),
+    insideUpper,
     "--bind",
     join(stateDir, "merged"),
     workspace,

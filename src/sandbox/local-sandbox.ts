@@ -6,18 +6,18 @@
 import { spawn } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
-import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
+import { PathOutsideWorkspaceError, SandboxDiffError, SandboxUnavailableError } from "./errors.ts";
 import { dropGitIgnored } from "./git-ignored.ts";
-import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
+import { bootLocalInstance, insideBin, insideUpper, type LocalInstance } from "./local-instance.ts";
 import { takeInstance, warmPoolKey } from "./local-warm-pool.ts";
 import { parseNetRules } from "./net-rules.ts";
-import { changedPaths, stageEntries } from "./overlay-changes.ts";
+import { type ExportRunner, exportEntries, listChanges } from "./overlay-changes.ts";
 import { startPortExposer } from "./port-exposer.ts";
 import { preflightLocal } from "./preflight.ts";
+import { ownedTempPrefix, sweepStaleTempDirs } from "./stale-temp-dirs.ts";
 import type {
   BackgroundProcess,
   DirEntry,
@@ -33,6 +33,10 @@ import { diffTrees } from "./workspace-diff.ts";
 
 const maxFileBytes = 64 * 1024 ** 2;
 const fileOpTimeoutMs = 30_000;
+/** A diff lists, stages and compares at most this many paths (git-ignored ones not counted)… */
+const maxDiffPaths = 10_000;
+/** …and gives up after this long, whatever the sandbox left behind. */
+const diffTimeoutMs = 60_000;
 
 // Runs the user's command and reports the final working directory on fd 3, so `cd` sticks.
 const cwdTrap = "trap 'pwd >&3 2>/dev/null' EXIT\n";
@@ -302,31 +306,62 @@ class LocalSandbox implements Sandbox {
 
   async diff(): Promise<string> {
     const instance = this.live();
-    const stage = await mkdtemp(join(tmpdir(), "closedloop-diff-"));
-    try {
-      // Frozen, sandboxed code cannot swap a checked path for a symlink under our feet.
-      instance.cgroup?.freeze();
-      let paths: string[];
-      let tooLarge: { path: string; bytes: number }[];
+    const ws = this.policy.workspace;
+    const deadline = Date.now() + diffTimeoutMs;
+    const limits = { maxPaths: maxDiffPaths, maxFileBytes, budgetBytes: this.limits.diskBytes };
+    // The changes are read inside the sandbox, as its uid, by cl-export (overlay-changes.ts):
+    // no path of the sandbox's tree is ever opened by this process, frozen or not.
+    const run: ExportRunner = async (args, stdin, onStdout) => {
+      const proc = instance.channel.spawn({
+        argv: [`${insideBin}/cl-export`, ...args],
+        env: {},
+        cwd: "/",
+        outputCap: this.limits.diskBytes + 256 * 1024 ** 2,
+        onStdout,
+      });
+      if (stdin) proc.writeStdin(stdin);
+      proc.endStdin();
+      const timer = setTimeout(() => proc.kill("SIGKILL"), Math.max(0, deadline - Date.now()));
       try {
-        const merged = instance.mergedPath();
-        paths = await changedPaths(instance.upperPath(), this.policy.workspace, merged);
-        ({ tooLarge } = await stageEntries(merged, paths, stage, maxFileBytes));
+        return await proc.exited;
       } finally {
-        instance.cgroup?.thaw();
+        clearTimeout(timer);
       }
-      const skipped = new Set(tooLarge.map((t) => t.path));
-      const wanted = await dropGitIgnored(this.policy.workspace, paths);
-      const kept = wanted.filter((p) => !skipped.has(p));
-      tooLarge = tooLarge.filter((t) => wanted.includes(t.path));
-      const patch =
-        kept.length === 0
-          ? ""
-          : await diffTrees({ before: this.policy.workspace, after: stage, paths: kept });
-      // git apply ignores text before the first "diff --git", so the note travels with the patch.
-      const notes = tooLarge.map(
+    };
+    // Names are cheap: list up to 10× the cap, so gitignored trees (node_modules) still diff.
+    const listed = await listChanges(run, insideUpper, ws, ws, { ...limits, maxPaths: maxDiffPaths * 10 });
+    const wanted = await dropGitIgnored(ws, listed);
+    if (wanted.length > maxDiffPaths)
+      throw new SandboxDiffError(
+        `the sandbox changed ${wanted.length} paths that git does not ignore (more than ${maxDiffPaths}); a patch that large is refused — remove generated files or add them to .gitignore`,
+      );
+    if (wanted.length === 0) return "";
+    sweepStaleTempDirs("diff");
+    const stage = await mkdtemp(ownedTempPrefix("diff"));
+    try {
+      const { leftOut } = await exportEntries(run, ws, wanted, stage, limits);
+      const skipped = new Set(leftOut.map((t) => t.path));
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new SandboxDiffError(`the diff took longer than ${diffTimeoutMs / 1000} s`);
+      const patch = await diffTrees({
+        before: ws,
+        after: stage,
+        paths: wanted,
+        exclude: (rel) => skipped.has(rel),
+        afterIsScratch: true,
+        timeoutMs: remaining,
+      });
+      // git apply ignores text before the first "diff --git", so the notes travel with the patch.
+      const budget = `${Math.round(this.limits.diskBytes / 1024 ** 2)} MiB`;
+      const why = {
+        "too-large": `files over ${maxFileBytes / 1024 ** 2} MiB are not put in a patch`,
+        "over-budget": `the files staged for the patch would exceed the sandbox's disk budget of ${budget}`,
+        unreadable: "the sandbox itself cannot read it",
+        changed: "it changed while it was read",
+      };
+      const notes = leftOut.map(
         (t) =>
-          `# closedloop: ${t.path} (${Math.round(t.bytes / 1024 ** 2)} MiB) is left out: files over ${maxFileBytes / 1024 ** 2} MiB are not put in a patch\n`,
+          `# closedloop: ${t.path}${t.bytes === undefined ? "" : ` (${Math.round(t.bytes / 1024 ** 2)} MiB)`} is left out: ${why[t.reason]}\n`,
       );
       return notes.join("") + patch;
     } finally {

@@ -1,4 +1,5 @@
-// The small C helpers the local sandbox runs (launcher, in-sandbox agent, port forwarder),
+// The small C helpers the local sandbox runs (launcher, in-sandbox agent, port forwarder,
+// change exporter for diff),
 // found or built on first use. A checkout builds them into build/ (`prepare`); an installed
 // package cannot count on install scripts (npm 12 no longer runs a dependency's scripts), so
 // a missing helper is compiled at first use with the machine's C compiler — into build/
@@ -11,7 +12,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("../../", import.meta.url).pathname;
-const helperNames = ["cl-launch", "cl-agent", "cl-forward"] as const;
+const helperNames = ["cl-launch", "cl-agent", "cl-forward", "cl-export"] as const;
 export type HelperName = (typeof helperNames)[number];
 
 export interface NativeHelpers {
@@ -19,6 +20,7 @@ export interface NativeHelpers {
   launcher: string;
   agent: string;
   forwarder: string;
+  exporter: string;
 }
 
 export interface EnsureOptions {
@@ -50,6 +52,7 @@ function helpersIn(dir: string): NativeHelpers {
     launcher: join(dir, "cl-launch"),
     agent: join(dir, "cl-agent"),
     forwarder: join(dir, "cl-forward"),
+    exporter: join(dir, "cl-export"),
   };
 }
 

@@ -16,6 +16,8 @@ export interface LocalToolchain {
   launcher: string;
   agent: string;
   forwarder: string;
+  /** Reads the sandbox's changes from inside it, for diff (native/cl-export.c). */
+  exporter: string;
 }
 
 let cached: LocalToolchain | undefined;
@@ -99,8 +101,8 @@ export function preflightLocal(options: { path?: string } = {}): LocalToolchain 
     throw new SandboxUnavailableError(
       `the sandbox helpers could not be compiled (${built.error?.split("\n").at(-1) ?? "no C compiler"}): run 'closedloop setup' (it installs gcc), ${fallback}`,
     );
-  const { launcher, agent, forwarder } = built.helpers;
-  const tools = { bwrap, launcher, agent, forwarder };
+  const { launcher, agent, forwarder, exporter } = built.helpers;
+  const tools = { bwrap, launcher, agent, forwarder, exporter };
   const userns = diagnoseUserNamespaces();
   if (userns) throw new SandboxUnavailableError(userns);
   if (options.path === undefined) cached = tools;

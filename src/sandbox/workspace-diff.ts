@@ -6,19 +6,21 @@
 // `paths`; otherwise both trees are walked.
 import { execFile } from "node:child_process";
 import type { Stats } from "node:fs";
+// Per-entry file system calls are synchronous: thousands of awaited calls, each a hop to the
+// thread pool, took minutes on a loaded machine; the sync calls take microseconds each.
 import {
-  chmod,
-  copyFile,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
 import { ownedTempPrefix, sweepStaleTempDirs } from "./stale-temp-dirs.ts";
 
@@ -29,6 +31,10 @@ export interface DiffTreesInput {
   paths?: string[];
   /** Return true for relative paths to leave out of the patch. `.git/` is always left out. */
   exclude?: (relPath: string) => boolean;
+  /** `after` is a scratch copy of ours: hard-link its files instead of copying them again. */
+  afterIsScratch?: boolean;
+  /** Kills git and fails after this long (a diff of a huge change must not hang the caller). */
+  timeoutMs?: number;
 }
 
 type Entries = Map<string, Stats>;
@@ -67,15 +73,17 @@ export async function diffTrees(input: DiffTreesInput): Promise<string> {
         ["b", input.after, after],
       ] as const) {
         const st = entries.get(rel);
-        if (st && (await stageEntry(root, rel, st, join(scratch, side)))) nonUtf8.push(`${side}/${rel}`);
+        const link = side === "b" && input.afterIsScratch === true;
+        if (st && (await stageEntry(root, rel, st, join(scratch, side), link)))
+          nonUtf8.push(`${side}/${rel}`);
       }
     }
-    await mkdir(join(scratch, "a"), { recursive: true });
-    await mkdir(join(scratch, "b"), { recursive: true });
+    mkdirSync(join(scratch, "a"), { recursive: true });
+    mkdirSync(join(scratch, "b"), { recursive: true });
     // Text that is not UTF-8 would be mangled once the patch is a JS string: ship it as binary.
     const attributes = join(scratch, "attributes");
-    await writeFile(attributes, nonUtf8.map((p) => `${JSON.stringify(p)} -diff\n`).join(""));
-    const raw = await runGitDiff(scratch, attributes);
+    writeFileSync(attributes, nonUtf8.map((p) => `${JSON.stringify(p)} -diff\n`).join(""));
+    const raw = await runGitDiff(scratch, attributes, input.timeoutMs);
     return fixHeaders(raw);
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -96,7 +104,7 @@ function checkRelative(raw: string): string {
 
 async function tryLstat(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (error) {
     if (
       (error as NodeJS.ErrnoException).code === "ENOENT" ||
@@ -115,7 +123,7 @@ async function walk(
 ): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(rel ? join(root, rel) : root);
+    names = readdirSync(rel ? join(root, rel) : root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
@@ -123,7 +131,7 @@ async function walk(
   for (const name of names) {
     const child = rel ? `${rel}/${name}` : name;
     if (exclude(child)) continue;
-    const st = await lstat(join(root, child));
+    const st = lstatSync(join(root, child));
     if (st.isDirectory()) await walk(root, child, out, exclude);
     else if (st.isFile() || st.isSymbolicLink()) out.set(child, st);
   }
@@ -154,28 +162,35 @@ async function differs(
 ) {
   if (!a || !b) return true;
   if (a.isSymbolicLink() !== b.isSymbolicLink()) return true;
-  if (a.isSymbolicLink())
-    return (await readlink(join(beforeRoot, rel))) !== (await readlink(join(afterRoot, rel)));
+  if (a.isSymbolicLink()) return readlinkSync(join(beforeRoot, rel)) !== readlinkSync(join(afterRoot, rel));
   // git records only the executable bit.
   if ((a.mode & 0o100) !== (b.mode & 0o100)) return true;
   if (a.size !== b.size) return true;
   // Same size and mtime: unchanged (git's and rsync's quick check; copies preserve mtimes).
   if (trustMtime && a.mtimeMs === b.mtimeMs) return false;
-  const [x, y] = await Promise.all([readFile(join(beforeRoot, rel)), readFile(join(afterRoot, rel))]);
+  const [x, y] = [readFileSync(join(beforeRoot, rel)), readFileSync(join(afterRoot, rel))];
   return !x.equals(y);
 }
 
 /** Copies one entry into the scratch side; returns true for a regular file that is text but not UTF-8. */
-async function stageEntry(root: string, rel: string, st: Stats, sideDir: string): Promise<boolean> {
+async function stageEntry(
+  root: string,
+  rel: string,
+  st: Stats,
+  sideDir: string,
+  hardLink: boolean,
+): Promise<boolean> {
   const dest = join(sideDir, rel);
-  await mkdir(dirname(dest), { recursive: true });
+  mkdirSync(dirname(dest), { recursive: true });
   if (st.isSymbolicLink()) {
-    await symlink(await readlink(join(root, rel)), dest);
+    symlinkSync(readlinkSync(join(root, rel)), dest);
     return false;
   }
-  await copyFile(join(root, rel), dest);
-  await chmod(dest, st.mode & 0o777);
-  const bytes = await readFile(dest);
+  // A second copy of a scratch tree would double what a diff stages on the host's disk.
+  if (hardLink) linkSync(join(root, rel), dest);
+  else copyFileSync(join(root, rel), dest);
+  chmodSync(dest, st.mode & 0o777);
+  const bytes = readFileSync(dest);
   if (bytes.includes(0)) return false;
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -185,7 +200,7 @@ async function stageEntry(root: string, rel: string, st: Stats, sideDir: string)
   }
 }
 
-function runGitDiff(cwd: string, attributes: string): Promise<string> {
+function runGitDiff(cwd: string, attributes: string, timeoutMs = 0): Promise<string> {
   const args = [
     "-c",
     "core.quotepath=false",
@@ -205,9 +220,17 @@ function runGitDiff(cwd: string, attributes: string): Promise<string> {
   // No user or system config: a diff.external or color setting must not change the patch.
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
   return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd, env, maxBuffer: 1024 ** 3, encoding: "buffer" }, (error, stdout, stderr) => {
+    const options = {
+      cwd,
+      env,
+      maxBuffer: 1024 ** 3,
+      encoding: "buffer" as const,
+      timeout: Math.max(0, timeoutMs),
+    };
+    execFile("git", args, options, (error, stdout, stderr) => {
+      if (error?.killed) reject(new Error(`git diff --no-index did not finish within ${timeoutMs} ms`));
       // Exit code 1 means "there are differences".
-      if (error && (error as { code?: unknown }).code !== 1) {
+      else if (error && (error as { code?: unknown }).code !== 1) {
         reject(new Error(`git diff --no-index failed: ${stderr.toString().trim() || error.message}`));
       } else resolve(stdout.toString("utf8"));
     });

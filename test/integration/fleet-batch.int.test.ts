@@ -44,7 +44,12 @@ test("a 10-task batch with a bad record survives a SIGKILL: the interrupted task
   const base = { workspace: project, task: demoTask, verify: ["node --test test/"], protect: ["test/**"] };
   const records: (Record<string, unknown> | string)[] = [
     { ...base, instance_id: "slow", model: slow },
-    { ...base, instance_id: "t2", model: good, fail_to_pass: ["cartTotal", "applyDiscount"] },
+    {
+      ...base,
+      instance_id: "t2",
+      model: good,
+      fail_to_pass: ["the total counts every unit of every item", "a 20% discount takes a fifth off"],
+    },
     { ...base, instance_id: "t3", model: good },
     { instance_id: "no-task", workspace: project, verify: ["true"] },
     { ...base, instance_id: "t5", model: good },

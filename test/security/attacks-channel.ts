@@ -7,7 +7,7 @@
 // the host's real PID 1 and other sandboxes, so they run on `local` only (appliesTo), and
 // were shown to get through against the code before the fix (see the issue 9 report).
 import type { Attack } from "./attack-context.ts";
-import { assertPayloadRan, summarize } from "./attack-helpers.ts";
+import { summarize } from "./attack-helpers.ts";
 
 /** True when the host believed a forged frame: a clean exit or the injected output. */
 function believedForgery(r: { exitCode: number | null; stdout: string }): boolean {

@@ -4,6 +4,7 @@
 // goes clearly past the limit the battery set (batteryLimits), not merely up to it.
 
 import { readdirSync } from "node:fs";
+import type { ExecOptions } from "../../src/sandbox/index.ts";
 import type { Attack, AttackContext, AttackOutcome } from "./attack-context.ts";
 import { assertPayloadRan, lastNumber, pause, retainedBytes, summarize } from "./attack-helpers.ts";
 
@@ -25,9 +26,13 @@ async function fillOutcome(ctx: AttackContext, paths: string[], limitBytes: numb
 }
 
 /** Leaves something odd in the workspace, then times the host-side diff() and its memory. */
-async function diffBomb(ctx: AttackContext, command: string): Promise<AttackOutcome> {
+export async function diffBomb(
+  ctx: AttackContext,
+  command: string,
+  options: ExecOptions = {},
+): Promise<AttackOutcome> {
   const sb = await ctx.sandbox();
-  const made = await ctx.sh(sb, command);
+  const made = await ctx.sh(sb, command, options);
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;
   const timer = setInterval(() => {

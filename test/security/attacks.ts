@@ -2,6 +2,7 @@
 // file; this table is what the battery test and the report iterate over.
 import type { Attack } from "./attack-context.ts";
 import { channelAttacks } from "./attacks-channel.ts";
+import { diffAttacks } from "./attacks-diff.ts";
 import { diskBudgetAttacks } from "./attacks-disk-budget.ts";
 import { fileAttacks } from "./attacks-files.ts";
 import { homeMountAttacks } from "./attacks-home-mounts.ts";
@@ -28,4 +29,5 @@ export const attacks: Attack[] = [
   ...homeMountAttacks,
   ...relayErrorAttacks,
   ...channelAttacks,
+  ...diffAttacks,
 ];

@@ -2,24 +2,15 @@
 // speak: named SSE events — response.created, response.output_item.added / .done for each
 // message and function_call item, response.output_text.delta, response.function_call_arguments
 // .delta, and response.completed carrying usage with input_tokens_details.cached_tokens.
-
-import { openaiCacheRule } from "./loopback-openai-server.ts";
+import { openaiCacheRule, openaiErrorBody } from "./loopback-openai-server.ts";
 import type { PromptBlocks } from "./loopback-prompt-cache.ts";
 import {
   type LoopbackFormat,
   type LoopbackReply,
   type LoopbackServer,
-  type StatusErrorNames,
   sseEvent,
   startLoopbackServer,
-  statusErrorName,
 } from "./loopback-server.ts";
-
-const errorTypes: StatusErrorNames = {
-  exact: { 429: "rate_limit_exceeded" },
-  server: "server_error",
-  client: "invalid_request_error",
-};
 
 /** Tools, instructions, then each input item: the order the prompt reaches the model in. */
 function promptBlocks(body: unknown): PromptBlocks {
@@ -109,10 +100,7 @@ export const openaiResponsesFormat: LoopbackFormat = {
   },
   renderStreamError: (message) =>
     sseEvent({ type: "error", sequence_number: 0, code: "server_error", message, param: null }, "error"),
-  renderError(status, message) {
-    const type = statusErrorName(status, errorTypes);
-    return { error: { message, type, param: null, code: null } };
-  },
+  renderError: openaiErrorBody,
 };
 
 /** Serves POST /v1/responses on 127.0.0.1; point OPENAI_BASE_URL (or baseURL) at `.baseURL`. */

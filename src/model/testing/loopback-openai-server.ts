@@ -79,11 +79,14 @@ export const openaiChatFormat: LoopbackFormat = {
   },
   renderStreamError: (message) =>
     sseEvent({ error: { message, type: "server_error", param: null, code: null } }),
-  renderError(status, message) {
-    const type = statusErrorName(status, errorTypes);
-    return { error: { message, type, param: null, code: null } };
-  },
+  renderError: openaiErrorBody,
 };
+
+/** OpenAI's error body, the same on Chat Completions and the Responses API. */
+export function openaiErrorBody(status: number, message: string): unknown {
+  const type = statusErrorName(status, errorTypes);
+  return { error: { message, type, param: null, code: null } };
+}
 
 /** Serves POST /v1/chat/completions on 127.0.0.1; point OPENAI_BASE_URL (or baseURL) at `.baseURL`. */
 export function startLoopbackOpenAIServer(replies: LoopbackReply[]): Promise<LoopbackServer> {

@@ -228,7 +228,7 @@ export function describeModelClientContract(target: ContractTarget): void {
         retried: ok(["awake"]),
         text: "awake",
         kind: "timeout",
-        timeoutMs: 300,
+        timeoutMs: 1_000, // short enough to test, long enough for the retry to answer on a loaded machine
       },
     ];
     for (const { name, broken, retried, text, kind, timeoutMs } of brokenStreams) {
