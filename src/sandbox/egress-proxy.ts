@@ -4,6 +4,9 @@
 // hosts the `allowNet` rules name. It resolves names itself and connects to the vetted IP,
 // never re-resolving, so a permitted name pointing at loopback, a private range or cloud
 // metadata is refused (see net-rules.ts). Every attempt becomes a NetEvent.
+// Whatever an allowed upstream answers (status 000, no status line, a head that never ends,
+// a reset mid-body) is its failure, not ours: the client gets a 502 (or its stream is cut),
+// the run gets a "failed" NetEvent, and nothing is ever thrown out of a handler.
 import { lookup } from "node:dns/promises";
 import {
   createServer,
@@ -11,6 +14,7 @@ import {
   type OutgoingHttpHeaders,
   request,
   type ServerResponse,
+  STATUS_CODES,
 } from "node:http";
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import {
@@ -30,6 +34,8 @@ export interface EgressProxyOptions {
   /** Name → addresses; defaults to the host's resolver. Injected by tests. */
   resolve?: (host: string) => Promise<string[]>;
   connectTimeoutMs?: number;
+  /** How long an upstream may take to send its response head (slow loris); default 60 s. */
+  responseHeadTimeoutMs?: number;
 }
 
 export interface EgressProxy {
@@ -110,8 +116,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const resolveName = options.resolve ?? defaultResolve;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
-  const emit = (host: string, port: number, decision: NetEvent["decision"], rule: string) =>
-    options.onEvent?.({ kind: "proxy", host, port, decision, rule, at: Date.now() });
+  const responseHeadTimeoutMs = options.responseHeadTimeoutMs ?? 60_000;
+
+  const emit = (host: string, port: number, decision: NetEvent["decision"], rule: string) => {
+    try {
+      options.onEvent?.({ kind: "proxy", host, port, decision, rule, at: Date.now() });
+    } catch {
+      // A listener's bug must not take the proxy (and the host process) down with it.
+    }
+  };
 
   // Name rule first, then the proxy's own resolution, then every address vetted; only the
   // vetted addresses are ever connected to.
@@ -163,6 +176,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     } catch (error) {
       const timedOut = (error as NodeJS.ErrnoException).code === "ETIMEDOUT";
       const text = `closedloop egress proxy: cannot reach ${target.host}:${target.port}: ${(error as Error).message}`;
+      emit(normalizeHost(target.host), target.port, "failed", `cannot connect: ${(error as Error).message}`);
       client.end(plainResponse(timedOut ? 504 : 502, timedOut ? "Gateway Timeout" : "Bad Gateway", text));
       return;
     }
@@ -181,8 +195,16 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         res.destroy();
         return;
       }
-      res.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-      res.end(`closedloop egress proxy: ${text}\n`);
+      try {
+        // The reason is given explicitly: a refused upstream one may still be set on `res`.
+        res.writeHead(status, STATUS_CODES[status], {
+          "content-type": "text/plain; charset=utf-8",
+          connection: "close",
+        });
+        res.end(`closedloop egress proxy: ${text}\n`);
+      } catch {
+        res.destroy();
+      }
     };
     const raw = req.url ?? "";
     if (!raw.startsWith("http://")) {
@@ -198,11 +220,19 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const port = url.port ? Number(url.port) : 80;
     const verdict = await decide(url.hostname, port);
     if (!verdict.allowed) return fail(403, `denied: ${verdict.reason}`);
+    const host = normalizeHost(url.hostname);
+    // One upstream failure is reported once, whichever of its symptoms comes first.
+    let failed = false;
+    const upstreamFailed = (what: string): void => {
+      if (!failed) emit(host, port, "failed", what);
+      failed = true;
+      fail(502, `upstream ${url.host} failed: ${what}`);
+    };
     let socket: Socket;
     try {
       socket = await connectFirst(verdict.addresses, port, connectTimeoutMs);
     } catch (error) {
-      return fail(502, `cannot reach ${url.host}: ${(error as Error).message}`);
+      return upstreamFailed(`cannot connect: ${(error as Error).message}`);
     }
     const headers: OutgoingHttpHeaders = {};
     const listed = new Set(
@@ -221,18 +251,56 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       setHost: false,
       createConnection: () => socket, // no agent: this one vetted socket, never a pooled one
     });
+    const headTimer = setTimeout(
+      () => upstream.destroy(new Error(`no response head within ${responseHeadTimeoutMs} ms`)),
+      responseHeadTimeoutMs,
+    );
     upstream.on("response", (up) => {
+      clearTimeout(headTimer);
+      up.on("error", (error) => {
+        if (!failed) emit(host, port, "failed", `response cut: ${error.message}`);
+        failed = true;
+        res.destroy();
+      });
       const out: OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(up.headers))
         if (value !== undefined && !hopByHop.has(name)) out[name] = value;
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      // Node's parser takes any three digits (000) and any reason text; writeHead throws on
+      // what it would not send itself. That is the upstream's fault: a 502, never a crash.
+      try {
+        res.writeHead(up.statusCode ?? 0, up.statusMessage, out);
+      } catch (error) {
+        up.destroy();
+        upstreamFailed(`unusable response head: ${(error as Error).message}`);
+        return;
+      }
       up.pipe(res);
-      up.on("error", () => res.destroy());
     });
-    upstream.on("error", (error) => fail(502, `upstream failed: ${error.message}`));
-    res.on("close", () => upstream.destroy());
+    upstream.on("error", (error) => {
+      clearTimeout(headTimer);
+      upstreamFailed(error.message);
+    });
+    // A 101 the client never asked for (Upgrade is hop-by-hop, never forwarded): without this
+    // Node drops the socket silently and the client waits for nothing.
+    upstream.on("upgrade", (_res, upgraded: Socket) => {
+      clearTimeout(headTimer);
+      upgraded.destroy();
+      upstreamFailed("switched protocols (101) without being asked");
+    });
+    res.on("close", () => {
+      clearTimeout(headTimer);
+      upstream.destroy();
+    });
     req.pipe(upstream);
   }
+
+  /** A handler that throws anyway (a bug) ends its own connection, never the host process. */
+  const guard = (what: Promise<void>, end: () => void) =>
+    what.catch(() => {
+      try {
+        end();
+      } catch {}
+    });
 
   const server = createServer({ maxHeaderSize: maxHeaderBytes });
   server.maxConnections = maxConnections;
@@ -242,9 +310,13 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const endLive = trackSockets(server);
   server.on(
     "connect",
-    (req: IncomingMessage, client: Socket, head: Buffer) => void onConnect(req, client, head),
+    (req: IncomingMessage, client: Socket, head: Buffer) =>
+      void guard(onConnect(req, client, head), () => client.destroy()),
   );
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res));
+  server.on(
+    "request",
+    (req: IncomingMessage, res: ServerResponse) => void guard(onRequest(req, res), () => res.destroy()),
+  );
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) {
       socket.destroy();

@@ -66,8 +66,9 @@ export interface NetEvent {
   kind: "proxy" | "host-port";
   host: string;
   port: number;
-  decision: "allowed" | "denied";
-  /** The rule that matched, or why it was denied. */
+  /** "failed": allowed, but the upstream broke (refused, reset, answered garbage); the client got a 502. */
+  decision: "allowed" | "denied" | "failed";
+  /** The rule that matched, why it was denied, or what went wrong upstream. */
   rule: string;
   at: number;
 }

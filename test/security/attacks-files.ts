@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { Socket } from "node:net";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Attack, AttackContext, AttackOutcome } from "./attack-context.ts";
 import { leakOutcome, q, summarize } from "./attack-helpers.ts";
@@ -57,7 +58,7 @@ export const fileAttacks: Attack[] = [
     title: "a file written to the home directory does not land in the host's home",
     run: (ctx) =>
       hostWrite(ctx, "write-home", [
-        `/root/cl-sec-${ctx.fixture.marker}-write-home`,
+        join(process.getuid?.() === 0 ? "/root" : homedir(), `cl-sec-${ctx.fixture.marker}-write-home`),
         join(ctx.fixture.fakeHome, "pwned-write-home"),
       ]),
   },

@@ -9,6 +9,7 @@ import { homeMountAttacks } from "./attacks-home-mounts.ts";
 import { deviceAttacks, kernelAttacks } from "./attacks-kernel.ts";
 import { networkAttacks } from "./attacks-network.ts";
 import { processAttacks } from "./attacks-processes.ts";
+import { relayErrorAttacks } from "./attacks-relay-errors.ts";
 import { resourceAttacks } from "./attacks-resources.ts";
 import { secretAttacks } from "./attacks-secrets.ts";
 import { smallHoleAttacks } from "./attacks-small-holes.ts";
@@ -26,6 +27,7 @@ export const attacks: Attack[] = [
   ...smallHoleAttacks,
   ...diskBudgetAttacks,
   ...homeMountAttacks,
+  ...relayErrorAttacks,
   ...channelAttacks,
   ...diffAttacks,
 ];

@@ -20,11 +20,12 @@ import {
 } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { createServer as createNetServer, type Server as NetServer } from "node:net";
-import { hostname } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
-import { createTestNetns, type TestNetns } from "./test-netns.ts";
+import { attachTestNetns, createTestNetns, type TestNetns } from "./test-netns.ts";
 
 const fixturesDir = new URL("./fixtures/", import.meta.url).pathname;
+const isRoot = process.getuid?.() === 0;
 
 export interface HostFixture {
   /** Unique per run; every in-sandbox payload carries it in its argv so strays can be found. */
@@ -124,14 +125,15 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: alive, and someone else's (an unprivileged run sees root's battery this way).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
 /** Removes what battery runs that died before their cleanup left in /root, /tmp, /etc, /dev/shm. */
 function sweepLeftovers(): void {
-  for (const dir of ["/root", "/tmp", "/etc", "/dev/shm"]) {
+  for (const dir of ["/root", homedir(), "/tmp", "/etc", "/dev/shm"]) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -140,7 +142,12 @@ function sweepLeftovers(): void {
     }
     for (const name of names) {
       const m = /^cl-sec-(?:clsec)?(\d+)[x-]/.exec(name);
-      if (m && !isAlive(Number(m[1]))) rmSync(join(dir, name), { recursive: true, force: true });
+      if (!m || isAlive(Number(m[1]))) continue;
+      try {
+        rmSync(join(dir, name), { recursive: true, force: true });
+      } catch {
+        // Another user's leftovers are theirs to sweep.
+      }
     }
   }
 }
@@ -153,7 +160,8 @@ export async function createHostFixture(): Promise<HostFixture> {
   const workspace = join(root, "ws");
   const secretToken = `SECRET-${randomBytes(8).toString("hex")}`;
   const secretFile = join(hostDir, "secret.txt");
-  const rootSecretFile = `/root/cl-sec-${marker}-secret.txt`;
+  // "A secret in the home of the user running closedloop": /root as root, the user's own home otherwise.
+  const rootSecretFile = join(isRoot ? "/root" : homedir(), `cl-sec-${marker}-secret.txt`);
   const fakeHome = join(hostDir, "home");
   const fakeKeyFile = join(fakeHome, ".ssh", "id_ed25519");
   const hardlinkTarget = join(hostDir, "hardlink-target.txt");
@@ -205,7 +213,12 @@ export async function createHostFixture(): Promise<HostFixture> {
 
   let netns: TestNetns;
   try {
-    netns = await createTestNetns(process.pid, (line) => hits.push(`outside:${line}`));
+    // Making a network namespace and a veth pair needs root: an unprivileged run gets the
+    // outside host that root made for it (scripts/security-as-unprivileged.sh).
+    const attached = isRoot ? undefined : process.env.CLSEC_OUTSIDE;
+    netns = attached
+      ? attachTestNetns(attached, (line) => hits.push(`outside:${line}`))
+      : await createTestNetns(process.pid, (line) => hits.push(`outside:${line}`));
   } catch (error) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     dns.close();
@@ -226,7 +239,7 @@ export async function createHostFixture(): Promise<HostFixture> {
   const canaries = (id: string) => [
     `/etc/cl-sec-${marker}-${id}`,
     `/tmp/cl-sec-${marker}-${id}`,
-    `/root/cl-sec-${marker}-${id}`,
+    join(isRoot ? "/root" : homedir(), `cl-sec-${marker}-${id}`),
     `/dev/shm/cl-sec-${marker}-${id}`,
     join(root, `pwned-${id}`),
     join(symlinkTargetDir, `pwned-${id}`),
@@ -255,7 +268,10 @@ export async function createHostFixture(): Promise<HostFixture> {
     netns,
     loopbackName,
     hits,
-    sawToken: (token) => hits.filter((h) => h.includes(token)),
+    sawToken: (token) => {
+      netns.poll?.();
+      return hits.filter((h) => h.includes(token));
+    },
     canaries,
     restore(attackId, workspaceChanged) {
       writeFileSync(secretFile, `${secretToken}\n`);

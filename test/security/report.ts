@@ -2,7 +2,13 @@
 // against `process` and prints attack × backend. The `process` column is the calibration:
 // an attack that gets nothing even without a sandbox proves nothing, so most must escape
 // there. With --json, stdout carries exactly one object; progress goes to stderr.
+// Run as root, it runs the battery a second time as an unprivileged user
+// (scripts/security-as-unprivileged.sh) and shows both: columns "local as clbattery" …,
+// and `runs` in the JSON, one object per user, each with its own counts and details.
 //   --backend NAME   only one backend      --only ID[,ID]   only these attacks
+//   --as-root-only   skip the unprivileged run
+import { spawnSync } from "node:child_process";
+import { userInfo } from "node:os";
 import type { BackendName } from "../../src/sandbox/index.ts";
 import { attacks } from "./attacks.ts";
 import { createHostFixture } from "./host-fixture.ts";
@@ -20,7 +26,17 @@ function cell(r: AttackResult | undefined): string {
   return r.escaped ? "ESCAPED" : "held";
 }
 
-function renderTable(results: Map<BackendName, AttackResult[]>, backends: BackendName[]): string {
+/** One user's run: its counts per backend and every result. */
+interface UserRun {
+  as: string;
+  escaped: Record<string, number>;
+  errors: Record<string, number>;
+  details: AttackResult[];
+  /** Set when this run could not happen at all. */
+  error?: string;
+}
+
+function renderTable(results: Map<string, AttackResult[]>, backends: string[]): string {
   const rows = [["attack", "category", ...backends]];
   const ids = [...new Set([...results.values()].flat().map((r) => r.id))];
   for (const id of ids) {
@@ -67,21 +83,64 @@ async function main(): Promise<number> {
   }
   const count = (b: BackendName, pick: (r: AttackResult) => boolean) =>
     (results.get(b) ?? []).filter(pick).length;
-  if (json) {
-    const escaped: Record<string, number> = {};
-    const errors: Record<string, number> = {};
-    for (const b of backends) {
-      escaped[b] = count(b, (r) => r.escaped && !r.error);
-      errors[b] = count(b, (r) => r.error !== undefined);
-    }
-    const details = [...results.values()].flat();
-    process.stdout.write(`${JSON.stringify({ attacks: selected.length, escaped, errors, details })}\n`);
-  } else {
-    process.stdout.write(`${renderTable(results, backends)}\n`);
+  const escaped: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  for (const b of backends) {
+    escaped[b] = count(b, (r) => r.escaped && !r.error);
+    errors[b] = count(b, (r) => r.error !== undefined);
   }
-  // Red when the real sandbox let anything through or could not be tested.
-  const local = results.get("local");
-  return local?.some((r) => r.escaped || r.error) ? 1 : 0;
+  const mine: UserRun = { as: userInfo().username, escaped, errors, details: [...results.values()].flat() };
+  const runs = [mine];
+  if (process.getuid?.() === 0 && !args.includes("--as-root-only")) runs.push(runUnprivileged(args));
+  if (json) {
+    // The top-level counts stay this user's, as before; `runs` has every user's.
+    process.stdout.write(`${JSON.stringify({ attacks: selected.length, ...mine, runs })}\n`);
+  } else {
+    const columns = new Map<string, AttackResult[]>();
+    for (const run of runs) {
+      for (const b of backends) {
+        const label = run === mine ? b : `${b} as ${run.as}`;
+        columns.set(
+          label,
+          run.details.filter((r) => r.backend === b),
+        );
+      }
+    }
+    process.stdout.write(`${renderTable(columns, [...columns.keys()])}\n`);
+    for (const run of runs) if (run.error) process.stdout.write(`as ${run.as}: ${run.error}\n`);
+  }
+  // Red when the real sandbox let anything through or could not be tested, for any user.
+  return runs.some(
+    (run) =>
+      run.error !== undefined || run.details.some((r) => r.backend === "local" && (r.escaped || r.error)),
+  )
+    ? 1
+    : 0;
+}
+
+/** The same selection, as the unprivileged user; its progress goes to our stderr. */
+function runUnprivileged(args: string[]): UserRun {
+  const user = process.env.CLSEC_USER ?? "clbattery";
+  const script = new URL("../../scripts/security-as-unprivileged.sh", import.meta.url).pathname;
+  const forwarded = args.filter((a) => a !== "--json");
+  const r = spawnSync(script, ["--report", "--json", ...forwarded], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 ** 2,
+  });
+  const line = r.stdout?.trim().split("\n").pop() ?? "";
+  try {
+    const parsed = JSON.parse(line) as UserRun;
+    return { as: parsed.as ?? user, escaped: parsed.escaped, errors: parsed.errors, details: parsed.details };
+  } catch {
+    return {
+      as: user,
+      escaped: {},
+      errors: {},
+      details: [],
+      error: `the unprivileged run gave no report (exit ${r.status ?? r.signal}): ${r.error?.message ?? line.slice(0, 200)}`,
+    };
+  }
 }
 
 process.exitCode = await main();

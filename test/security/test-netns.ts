@@ -3,6 +3,7 @@
 // internet), and a tiny TCP server inside it that reports every request it gets. No
 // attack ever targets a real outside address. Leftovers of dead runs are swept first.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface TestNetns {
@@ -10,7 +11,33 @@ export interface TestNetns {
   /** Address of the outside host, reachable from the host itself. */
   readonly address: string;
   readonly port: number;
+  /** Reads requests that arrived since the last call (only for an attached outside host). */
+  poll?(): void;
   dispose(): Promise<void>;
+}
+
+/**
+ * The outside host as made by root for an unprivileged battery run (outside-host.ts):
+ * `CLSEC_OUTSIDE=name,address,port,logfile`, the log holding one request line per line.
+ */
+export function attachTestNetns(spec: string, onRequest: (line: string) => void): TestNetns {
+  const [name, address, port, log] = spec.split(",");
+  if (!name || !address || !port || !log)
+    throw new Error(`CLSEC_OUTSIDE wants name,address,port,logfile: ${spec}`);
+  let seen = 0;
+  const poll = () => {
+    let text: string;
+    try {
+      text = readFileSync(log, "utf8");
+    } catch {
+      return;
+    }
+    const lines = text.split("\n").slice(0, -1);
+    for (const line of lines.slice(seen)) onRequest(line);
+    seen = lines.length;
+  };
+  poll();
+  return { name, address, port: Number(port), poll, dispose: async () => {} };
 }
 
 const serverScript = `
@@ -32,8 +59,9 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: alive, and someone else's (an unprivileged run sees root's battery this way).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
