@@ -180,6 +180,14 @@ function checkTestTools(env: NodeJS.ProcessEnv): MachineFinding[] {
       forTests,
     ),
     tool(
+      "bats",
+      ["bats"],
+      { apt: ["bats"], dnf: ["bats"], pacman: ["bash-bats"], apk: ["bats"] },
+      "the TAP parser's tests run a real bats suite",
+      env,
+      forTests,
+    ),
+    tool(
       "Redis",
       ["redis-server"],
       { apt: ["redis-server"], dnf: ["redis"], pacman: ["redis"], apk: ["redis"] },

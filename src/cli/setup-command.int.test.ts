@@ -87,6 +87,7 @@ test("setup --yes prints and runs the package manager's install and the sysctl f
     "golang-go",
     "iproute2",
     "redis-server",
+    "bats",
     "python3-pytest",
   ])
     assert.ok(install.includes(pkg), `installs ${pkg}: ${calls[1]}`);
