@@ -28,7 +28,13 @@ import { startHostPortBridge } from "./host-port-bridge.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
-import type { LimitMechanism, SandboxLimits, SandboxPolicy, ToolchainMount } from "./types.ts";
+import type {
+  LimitMechanism,
+  SandboxLimits,
+  SandboxPolicy,
+  ToolchainMount,
+  UnenforcedLimit,
+} from "./types.ts";
 
 /** Inside the sandbox: where our binaries and the network sockets appear. */
 export const insideBin = "/run/closedloop/bin";
@@ -56,6 +62,8 @@ export interface LocalInstance {
   cgroup: SandboxCgroup | null;
   /** The host folders of toolchains bound in read-only, and why. */
   toolchainMounts: ToolchainMount[];
+  /** Limits the rlimit fallback cannot hold (empty under a cgroup). */
+  unenforced: UnenforcedLimit[];
   /** The sandbox's merged workspace and its writable layer, as the host can read them. */
   mergedPath(): string;
   upperPath(): string;
@@ -359,6 +367,14 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     limitMechanism,
     cgroup,
     toolchainMounts: homeMounts,
+    unenforced: cgroup
+      ? []
+      : [
+          {
+            limit: "cpuCores",
+            why: "a CPU share needs a cgroup and none is delegated to this user; rlimits cannot cap a share (the per-command time limit still ends a spinning command)",
+          },
+        ],
     mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
     upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
     innerPid: () => {

@@ -72,6 +72,7 @@ class LocalSandbox implements Sandbox {
       isolated: true,
       hostPid: instance.hostPid,
       toolchainMounts: instance.toolchainMounts,
+      unenforced: instance.unenforced,
     };
   }
 

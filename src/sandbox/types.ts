@@ -139,6 +139,13 @@ export interface SandboxInfo {
   hostPid?: number;
   /** What of the host's home (toolchains only) the sandbox sees, each with its reason. */
   toolchainMounts?: readonly ToolchainMount[];
+  /** Limits this mechanism cannot enforce here, each with why: said, never silently dropped. */
+  unenforced?: readonly UnenforcedLimit[];
+}
+
+export interface UnenforcedLimit {
+  limit: keyof SandboxLimits;
+  why: string;
 }
 
 export interface Sandbox {

@@ -31,6 +31,11 @@ export interface AttackOutcome {
   escaped: boolean;
   /** What was observed, short; never real key material. */
   evidence: string;
+  /**
+   * Set only when the sandbox itself reports (SandboxInfo.unenforced) that the limit this
+   * attack tests is not enforced here: a disclosed gap, shown as such, never called "held".
+   */
+  gap?: string;
 }
 
 export interface Attack {

@@ -137,9 +137,11 @@ export const resourceAttacks: Attack[] = [
       const cpu = lastNumber(r.stdout, "cpu_ms");
       const wall = lastNumber(r.stdout, "wall_ms");
       const share = wall > 0 ? cpu / wall : 0;
+      const gap = sb.info.unenforced?.find((u) => u.limit === "cpuCores")?.why;
       return {
         escaped: share > ctx.limits.cpuCores * 1.3,
         evidence: `used ${share.toFixed(2)} cores for ${wall} ms against a limit of ${ctx.limits.cpuCores} (${summarize(r).slice(0, 80)})`,
+        ...(gap ? { gap } : {}),
       };
     },
   },

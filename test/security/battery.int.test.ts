@@ -32,12 +32,18 @@ describe("escape battery (local backend)", { concurrency: 1 }, () => {
   });
 
   for (const attack of attacks) {
-    test(attack.title, async () => {
+    test(attack.title, async (t) => {
       assert.equal(unavailable, undefined, unavailable);
       const r = await runAttack(attack, "local", fixture!);
       assert.equal(r.error, undefined, `${attack.id}: ${r.error}`);
       assert.deepEqual(r.hostChanges, [], `${attack.id} changed the host`);
       assert.deepEqual(r.strays, [], `${attack.id} left processes running`);
+      if (r.escaped && r.gap) {
+        // The sandbox says itself that it cannot hold this limit here (e.g. no cgroup for a
+        // non-root user): shown as a TODO with the reason, never counted as held.
+        t.todo(`disclosed gap, not held: ${r.gap} (${r.evidence})`);
+        return;
+      }
       assert.equal(r.escaped, false, `${attack.id} escaped: ${r.evidence}`);
     });
   }

@@ -19,10 +19,16 @@ function argValue(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** Escaped only through a limit the sandbox itself says it cannot hold here (nothing else broke). */
+function isDisclosedGap(r: AttackResult): boolean {
+  return r.gap !== undefined && r.hostChanges.length === 0 && r.strays.length === 0;
+}
+
 function cell(r: AttackResult | undefined): string {
   if (!r) return "-";
   if (r.error) return "ERROR";
   if (r.notApplicable) return "n/a";
+  if (r.escaped && isDisclosedGap(r)) return "GAP (disclosed)";
   return r.escaped ? "ESCAPED" : "held";
 }
 
@@ -30,6 +36,8 @@ function cell(r: AttackResult | undefined): string {
 interface UserRun {
   as: string;
   escaped: Record<string, number>;
+  /** Escapes through a limit the sandbox itself reported as unenforced here. */
+  gaps?: Record<string, number>;
   errors: Record<string, number>;
   details: AttackResult[];
   /** Set when this run could not happen at all. */
@@ -47,7 +55,9 @@ function renderTable(results: Map<string, AttackResult[]>, backends: string[]): 
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ");
   const totals = backends.map((b) => {
     const rs = results.get(b) ?? [];
-    return `${b}: ${rs.filter((r) => r.escaped && !r.error).length} escaped, ${rs.filter((r) => r.error).length} errors of ${rs.length}`;
+    const gaps = rs.filter((r) => r.escaped && !r.error && isDisclosedGap(r)).length;
+    const escapedCount = rs.filter((r) => r.escaped && !r.error).length - gaps;
+    return `${b}: ${escapedCount} escaped, ${gaps} disclosed gaps, ${rs.filter((r) => r.error).length} errors of ${rs.length}`;
   });
   return [line(rows[0]!), ...rows.slice(1).map(line), "", ...totals].join("\n");
 }
@@ -85,11 +95,19 @@ async function main(): Promise<number> {
     (results.get(b) ?? []).filter(pick).length;
   const escaped: Record<string, number> = {};
   const errors: Record<string, number> = {};
+  const gaps: Record<string, number> = {};
   for (const b of backends) {
-    escaped[b] = count(b, (r) => r.escaped && !r.error);
+    escaped[b] = count(b, (r) => r.escaped && !r.error && !isDisclosedGap(r));
+    gaps[b] = count(b, (r) => r.escaped && !r.error && isDisclosedGap(r));
     errors[b] = count(b, (r) => r.error !== undefined);
   }
-  const mine: UserRun = { as: userInfo().username, escaped, errors, details: [...results.values()].flat() };
+  const mine: UserRun = {
+    as: userInfo().username,
+    escaped,
+    gaps,
+    errors,
+    details: [...results.values()].flat(),
+  };
   const runs = [mine];
   if (process.getuid?.() === 0 && !args.includes("--as-root-only")) runs.push(runUnprivileged(args));
   if (json) {
@@ -112,7 +130,8 @@ async function main(): Promise<number> {
   // Red when the real sandbox let anything through or could not be tested, for any user.
   return runs.some(
     (run) =>
-      run.error !== undefined || run.details.some((r) => r.backend === "local" && (r.escaped || r.error)),
+      run.error !== undefined ||
+      run.details.some((r) => r.backend === "local" && ((r.escaped && !isDisclosedGap(r)) || r.error)),
   )
     ? 1
     : 0;

@@ -21,6 +21,8 @@ export interface AttackResult {
   notApplicable?: boolean;
   /** Set when the attack could not be run at all (e.g. the backend failed to start). */
   error?: string;
+  /** A limit the sandbox itself reported as unenforced here (see AttackOutcome.gap). */
+  gap?: string;
   durationMs: number;
 }
 
@@ -75,10 +77,12 @@ export async function runAttack(
   let escaped = false;
   let evidence = "";
   let error: string | undefined;
+  let gap: string | undefined;
   try {
     const outcome = await withTimeout(attack.run(open.ctx), attackTimeoutMs);
     escaped = outcome.escaped;
     evidence = outcome.evidence;
+    gap = outcome.gap;
   } catch (e) {
     error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     evidence = "the attack could not run";
@@ -103,6 +107,7 @@ export async function runAttack(
     hostChanges,
     strays,
     ...(error === undefined ? {} : { error }),
+    ...(gap === undefined || !escaped ? {} : { gap }),
     durationMs: Date.now() - start,
   };
 }
