@@ -17,6 +17,10 @@ const commands: Record<string, Command> = {
   },
   resume: { summary: "continue a run whose process died", load: () => import("./resume-command.ts") },
   show: { summary: "print a run's timeline", load: () => import("./show-command.ts") },
+  apply: {
+    summary: "apply a verified run's patch later (to the tree, or --branch NAME)",
+    load: () => import("./apply-command.ts"),
+  },
   sandbox: { summary: "run one command in a fresh sandbox", load: () => import("./sandbox-command.ts") },
   batch: { summary: "run every task of a JSONL file (resumable)", load: () => import("./batch-command.ts") },
   worker: { summary: "run attempts from a Redis queue", load: () => import("./worker-command.ts") },

@@ -10,7 +10,7 @@ import {
   createInProcessQueue,
   runTaskAttempts,
 } from "../fleet/index.ts";
-import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
+import { applyPatchToHost, commitPatchToBranch, describeBranchCommit } from "../patch/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { UserError } from "../util/index.ts";
 import { ignoreClosedStdout } from "./progress-renderer.ts";
@@ -109,19 +109,20 @@ export async function runAttempts(options: RunOptions): Promise<number> {
     attempts: attempts.map(({ patch, ...rest }) => ({ ...rest, patchBytes: Buffer.byteLength(patch) })),
   };
   let hostFailed = false;
+  let branchNote: string | undefined;
   if ((options.apply || options.branch) && picked.verified) {
     try {
       if (options.apply) report.applied = applyPatchToHost(options.workspace, picked.patch);
-      else if (options.branch)
-        report.branch = {
-          name: options.branch,
-          commit: commitPatchToBranch(
-            options.workspace,
-            picked.patch,
-            options.branch,
-            `closedloop: ${options.task}`,
-          ),
-        };
+      else if (options.branch) {
+        const made = commitPatchToBranch(
+          options.workspace,
+          picked.patch,
+          options.branch,
+          `closedloop: ${options.task}`,
+        );
+        report.branch = { name: options.branch, commit: made.commit, author: made.author };
+        branchNote = describeBranchCommit(options.branch, made);
+      }
     } catch (error) {
       if (!UserError.isInstance(error)) throw error;
       hostFailed = true;
@@ -141,8 +142,7 @@ export async function runAttempts(options: RunOptions): Promise<number> {
     );
     if (report.applied)
       console.log(`applied to ${options.workspace}: ${(report.applied as string[]).join(", ")}`);
-    if (report.branch)
-      console.log(`committed on new branch ${options.branch}; your working tree is unchanged`);
+    if (branchNote) console.log(branchNote);
     if (report.hostError)
       console.log(`verified, but ${options.apply ? "--apply" : "--branch"} failed: ${report.hostError}`);
     if ((options.apply || options.branch) && !picked.verified)

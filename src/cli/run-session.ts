@@ -19,7 +19,7 @@ import {
   type ModelClient,
   type ModelConfig,
 } from "../model/index.ts";
-import { applyPatchToHost, commitPatchToBranch } from "../patch/index.ts";
+import { applyPatchToHost, commitPatchToBranch, describeBranchCommit } from "../patch/index.ts";
 import { type BackendName, createSandbox, type SandboxLimits } from "../sandbox/index.ts";
 import { RunStore, writeFileAtomic } from "../store/index.ts";
 import { closeBrowser, createToolset, stopServers } from "../tools/index.ts";
@@ -294,14 +294,14 @@ export async function runSession(input: SessionInput): Promise<number> {
         report.applied = files;
         hostNote = `applied to ${config.workspace}: ${files.join(", ") || "(empty patch)"}`;
       } else if (branch) {
-        const commit = commitPatchToBranch(
+        const made = commitPatchToBranch(
           config.workspace,
           result.patch,
           branch,
           `closedloop: ${config.task}`,
         );
-        report.branch = { name: branch, commit };
-        hostNote = `committed on new branch ${branch} (${commit.slice(0, 12)}); your working tree is unchanged`;
+        report.branch = { name: branch, commit: made.commit, author: made.author };
+        hostNote = describeBranchCommit(branch, made);
       }
     } catch (error) {
       if (!UserError.isInstance(error)) throw error;

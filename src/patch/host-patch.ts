@@ -1,8 +1,8 @@
 // Putting a verified patch on the host, only when asked. Every path is checked first (no
 // `..`, no absolute paths, nothing under `.git/`, no symlink on the way that leads out of the
 // repo, no new symlink pointing out); then `git apply --check` and `git apply`, which applies
-// all files or none. `--branch` commits through a temporary index, so neither the working
-// tree nor the user's index is touched.
+// all files or none. `--branch` commits the working tree + the patch (what was verified)
+// through a temporary index, so neither the working tree nor the user's index is touched.
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -129,51 +129,87 @@ export function checkBranchTarget(workspace: string, branch: string): void {
     throw new UserError(`--branch needs a first commit in ${top.out} to branch from`);
 }
 
-/** Commits the patch on a new branch from HEAD; returns the commit id. The working tree is untouched. */
+export interface BranchCommit {
+  commit: string;
+  /** `Name <email>` the commit was made with. */
+  author: string;
+  /** True when git had no identity and `closedloop <closedloop@localhost>` was used. */
+  identityFallback: boolean;
+}
+
+const fallbackIdentity = { name: "closedloop", email: "closedloop@localhost" };
+
+/**
+ * The env for commit-tree: git's own identity (config, GIT_AUTHOR_* / GIT_COMMITTER_*) when it
+ * has one; only for a role git cannot name at all, closedloop's fallback.
+ */
+function commitIdentity(root: string): { env: Record<string, string>; fallback: boolean } {
+  const env: Record<string, string> = {};
+  let fallback = false;
+  for (const role of ["AUTHOR", "COMMITTER"] as const) {
+    if (git(root, ["var", `GIT_${role}_IDENT`], undefined, noCeiling).ok) continue;
+    fallback = true;
+    env[`GIT_${role}_NAME`] = process.env[`GIT_${role}_NAME`] || fallbackIdentity.name;
+    env[`GIT_${role}_EMAIL`] = process.env[`GIT_${role}_EMAIL`] || fallbackIdentity.email;
+  }
+  return { env, fallback };
+}
+
+/**
+ * Commits what was verified — the working tree (tracked and untracked-not-ignored files of the
+ * workspace, without `.closedloop/`) plus the patch — on a new branch whose parent is HEAD.
+ * Everything goes through a temporary index: the user's index and working tree are untouched.
+ */
 export function commitPatchToBranch(
   workspace: string,
   patch: string,
   branch: string,
   message: string,
-): string {
-  const top = git(workspace, ["rev-parse", "--show-toplevel"], undefined, noCeiling);
-  if (!top.ok)
-    throw new UserError(
-      `--branch needs a git repository, and ${workspace} is not in one; use --apply instead`,
-    );
-  const ref = git(workspace, ["check-ref-format", "--branch", branch], undefined, noCeiling);
-  if (!ref.ok) throw new UserError(`--branch ${branch} is not a valid branch name`);
-  if (git(workspace, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], undefined, noCeiling).ok)
-    throw new UserError(`branch ${branch} already exists; choose another name`);
+): BranchCommit {
+  checkBranchTarget(workspace, branch);
   checkPatchPaths(workspace, patch);
-  const prefix = relative(top.out, realpathSync(workspace)).split(sep).join("/");
+  const root = git(workspace, ["rev-parse", "--show-toplevel"], undefined, noCeiling).out;
+  const prefix = relative(root, realpathSync(workspace)).split(sep).join("/");
   const scratch = mkdtempSync(join(tmpdir(), "closedloop-index-"));
   const env = { ...noCeiling, GIT_INDEX_FILE: join(scratch, "index") };
   try {
-    const root = top.out;
-    const steps: [string[], string?][] = [[["read-tree", "HEAD"]]];
-    steps.push([
-      ["apply", "--cached", "--whitespace=nowarn", ...(prefix ? [`--directory=${prefix}`] : []), "-"],
-      patch,
-    ]);
-    for (const [args, input] of steps) {
-      const r = git(root, args, input, env);
+    const steps: [string, string[], string?][] = [
+      [root, ["read-tree", "HEAD"]],
+      // Run in the workspace: `.` keeps `add -A` to it, the exclude keeps the runs folder out,
+      // and .gitignore keeps ignored files out, as the sandbox's patch does.
+      [workspace, ["add", "-A", "--", ".", ":(exclude).closedloop"]],
+    ];
+    if (patch.trim() !== "")
+      steps.push([
+        root,
+        ["apply", "--cached", "--whitespace=nowarn", ...(prefix ? [`--directory=${prefix}`] : []), "-"],
+        patch,
+      ]);
+    for (const [cwd, args, input] of steps) {
+      const r = git(cwd, args, input, env);
       if (!r.ok) throw new UserError(`could not build the commit for --branch (git ${args[0]}: ${r.err})`);
     }
     const tree = git(root, ["write-tree"], undefined, env);
+    if (!tree.ok) throw new UserError(`could not commit for --branch: ${tree.err}`);
+    const identity = commitIdentity(root);
     const commit = git(root, ["commit-tree", tree.out, "-p", "HEAD", "-m", message], undefined, {
       ...env,
-      GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? "closedloop",
-      GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? "closedloop@localhost",
-      GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? "closedloop",
-      GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? "closedloop@localhost",
+      ...identity.env,
     });
-    if (!tree.ok || !commit.ok)
-      throw new UserError(`could not commit for --branch: ${tree.err || commit.err}`);
-    const made = git(root, ["branch", branch, commit.out], undefined, noCeiling);
+    if (!commit.ok) throw new UserError(`could not commit for --branch: ${commit.err}`);
+    const made = git(root, ["update-ref", `refs/heads/${branch}`, commit.out, ""], undefined, noCeiling);
     if (!made.ok) throw new UserError(`could not create branch ${branch}: ${made.err}`);
-    return commit.out;
+    const author = git(root, ["show", "-s", "--format=%an <%ae>", commit.out], undefined, noCeiling).out;
+    return { commit: commit.out, author, identityFallback: identity.fallback };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The line a user reads after --branch (says when closedloop had to sign the commit itself). */
+export function describeBranchCommit(branch: string, made: BranchCommit): string {
+  const who = made.identityFallback
+    ? `as ${made.author}, because git has no user.name/user.email configured`
+    : `as ${made.author}`;
+  return `committed your working tree + the patch on new branch ${branch} (${made.commit.slice(0, 12)}) ${who}; your working tree and index are unchanged`;
 }

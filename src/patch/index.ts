@@ -4,9 +4,11 @@ export { applyPatchIn, type PatchTarget } from "./apply-patch.ts";
 export { type FilteredPatch, filterPatch } from "./filter-patch.ts";
 export {
   applyPatchToHost,
+  type BranchCommit,
   checkBranchTarget,
   checkPatchPaths,
   commitPatchToBranch,
+  describeBranchCommit,
   UnsafePatchError,
 } from "./host-patch.ts";
 export {
