@@ -47,6 +47,9 @@ export function progressOf(result: VerifyResult, failing: string[]): Progress {
 export function crashedAgainst(progress: Progress, baseline: Progress): Progress {
   if (progress.status !== "parsed" || baseline.status !== "parsed") return progress;
   if (progress.counted === false || baseline.counted === false) return progress;
+  // A compiler or linter counts no passing tests, only findings: fixing them all is not "fewer
+  // ran". The count rule needs a baseline whose runner counted passes.
+  if (baseline.passing === 0) return progress;
   const ranBefore = baseline.passing + baseline.failing.length;
   return progress.passing + progress.failing.length < ranBefore
     ? { ...progress, status: "crashed" }

@@ -179,6 +179,8 @@ const runners: RunnerFixture[] = [
       skip: (n, b) =>
         `t.skip(${JSON.stringify(n)}, async (t) => { t.${b.replace("assert.strictEqual", "equal")} });`,
     }),
+    {},
+    ["file-deleted"], // tap exits 1 when the test file it was given is missing: no cheat there
   ),
   {
     name: "pytest",
