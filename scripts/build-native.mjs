@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles the small C helpers the local sandbox runs (launcher, in-sandbox agent, port
-// forwarder). They are tiny so that hundreds of sandboxes fit in memory side by side.
+// forwarder, …). They are tiny so that hundreds of sandboxes fit in memory side by side.
+// A source listed in `sharedLibraries` becomes a preloadable NAME.so (-shared -fPIC).
 //   node scripts/build-native.mjs [--out DIR] [--strict]   (default: build/ beside native/)
 // Each binary is written under a temporary name and renamed, so two processes building at
 // once never run a half-written helper. A machine with no C compiler gets a message that
@@ -16,14 +17,26 @@ const outDir = outFlag > 0 ? process.argv[outFlag + 1] : join(root, "build");
 mkdirSync(outDir, { recursive: true });
 
 const cc = process.env.CC ?? "cc";
+/** Sources built as shared libraries, preloaded into what the sandbox runs. */
+const sharedLibraries = new Set(["cl-nodump.c"]);
 let failed = false;
 for (const file of existsSync(srcDir) ? readdirSync(srcDir) : []) {
   if (!file.endsWith(".c")) continue;
-  const out = join(outDir, file.slice(0, -2));
+  const shared = sharedLibraries.has(file);
+  const out = join(outDir, file.slice(0, -2) + (shared ? ".so" : ""));
   const partial = `${out}.partial-${process.pid}`;
   const r = spawnSync(
     cc,
-    ["-O2", "-Wall", "-Wextra", "-Wno-format-truncation", "-o", partial, join(srcDir, file)],
+    [
+      "-O2",
+      "-Wall",
+      "-Wextra",
+      "-Wno-format-truncation",
+      ...(shared ? ["-shared", "-fPIC"] : []),
+      "-o",
+      partial,
+      join(srcDir, file),
+    ],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
   if (r.error || r.status !== 0) {

@@ -90,7 +90,7 @@ async function sweepLeftovers(): Promise<void> {
 function stageBinaries(tools: LocalToolchain): string {
   const dir = join(runtimeRoot, "bin");
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const src of [tools.agent, tools.forwarder, tools.exporter]) {
+  for (const src of [tools.agent, tools.forwarder, tools.exporter, tools.nodump]) {
     if (!existsSync(src)) continue;
     const dst = join(dir, src.split("/").pop()!);
     if (
@@ -278,6 +278,10 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     "--seccomp",
     "3",
     `${insideBin}/cl-agent`,
+    // Preloaded into every command it starts, so that none can write another's memory or
+    // open its fds through /proc (the agent refuses to start without it).
+    "--preload",
+    `${insideBin}/cl-nodump.so`,
   ];
   const launcherArgs = [
     "--state",

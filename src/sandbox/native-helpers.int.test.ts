@@ -1,7 +1,8 @@
 // The helpers are found or compiled with the machine's real C compiler, into the package's
 // build/ when it can be written and into the user's cache when it cannot.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -27,6 +28,13 @@ test("missing helpers are compiled into the package's build/ at first use", () =
   assert.equal(built.helpers?.dir, join(packageRoot, "build"), built.error);
   for (const file of [built.helpers.launcher, built.helpers.agent, built.helpers.forwarder])
     assert.ok(existsSync(file), file);
+  // The preloaded library is a real shared object the loader accepts, not an executable.
+  const ld = spawnSync("sh", ["-c", "true"], {
+    env: { PATH: "/bin:/usr/bin", LD_PRELOAD: built.helpers.nodump },
+    encoding: "utf8",
+  });
+  assert.equal(ld.stderr, "", "ld.so preloads it without complaint");
+  assert.match(readFileSync(built.helpers.nodump).subarray(0, 4).toString("latin1"), /^\x7fELF$/);
   assert.deepEqual(findNativeHelpers({ packageRoot, env }), built.helpers);
 });
 

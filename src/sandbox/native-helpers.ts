@@ -1,5 +1,6 @@
 // The small C helpers the local sandbox runs (launcher, in-sandbox agent, port forwarder,
-// change exporter for diff),
+// change exporter for diff, and the library preloaded into every command to keep it
+// non-dumpable),
 // found or built on first use. A checkout builds them into build/ (`prepare`); an installed
 // package cannot count on install scripts (npm 12 no longer runs a dependency's scripts), so
 // a missing helper is compiled at first use with the machine's C compiler — into build/
@@ -12,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("../../", import.meta.url).pathname;
-const helperNames = ["cl-launch", "cl-agent", "cl-forward", "cl-export"] as const;
+const helperNames = ["cl-launch", "cl-agent", "cl-forward", "cl-export", "cl-nodump.so"] as const;
 export type HelperName = (typeof helperNames)[number];
 
 export interface NativeHelpers {
@@ -21,6 +22,8 @@ export interface NativeHelpers {
   agent: string;
   forwarder: string;
   exporter: string;
+  /** Preloaded into every sandboxed command: makes it non-dumpable (native/cl-nodump.c). */
+  nodump: string;
 }
 
 export interface EnsureOptions {
@@ -53,6 +56,7 @@ function helpersIn(dir: string): NativeHelpers {
     agent: join(dir, "cl-agent"),
     forwarder: join(dir, "cl-forward"),
     exporter: join(dir, "cl-export"),
+    nodump: join(dir, "cl-nodump.so"),
   };
 }
 

@@ -74,7 +74,8 @@ export const channelAttacks: Attack[] = [
         `${ctx.payload("forge", "parent-fd", 1)}; [ $? = 3 ] && exit 99; echo REAL; exit 7`,
         { timeoutMs: 15_000 },
       );
-      if (r.exitCode === 99) throw new Error(`writing through /proc/N/fd does not work here: ${summarize(r)}`);
+      if (r.exitCode === 99)
+        throw new Error(`writing through /proc/N/fd does not work here: ${summarize(r)}`);
       return { escaped: r.stdout.includes("FORGED-THROUGH-FD"), evidence: `host heard ${summarize(r)}` };
     },
   },
