@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compactOutput } from "../signals/index.ts";
-import { UserError } from "../util/index.ts";
-import { exitCodeOf, formatCheckJson, parseCheckArgs, shellQuote } from "./check-command.ts";
+import { shellQuote, UserError } from "../util/index.ts";
+import { exitCodeOf, formatCheckJson, parseCheckArgs } from "./check-command.ts";
 
 test("flags before -- are options and everything after is the command", () => {
   assert.deepEqual(parseCheckArgs(["--json", "--sandbox", "process", "--", "npm", "test"]), {

@@ -4,7 +4,7 @@
 // code is passed through, so CI and other agents can use it as a drop-in wrapper.
 import { type BackendName, createSandbox, type Sandbox } from "../sandbox/index.ts";
 import { type CompactFeedback, createOutputCompactor } from "../signals/index.ts";
-import { UserError } from "../util/index.ts";
+import { shellQuote, signalExitCode, UserError } from "../util/index.ts";
 import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
 
 const checkFlags = {
@@ -60,10 +60,6 @@ export function parseCheckArgs(argv: string[]): CheckOptions | "help" {
   return { json: values.json ?? false, backend, budgetTokens, command };
 }
 
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}
-
 /** The exit code a shell would report: the command's own, or 128 + signal number. */
 export function exitCodeOf(result: {
   exitCode: number | null;
@@ -72,15 +68,7 @@ export function exitCodeOf(result: {
 }): number {
   if (result.timedOut) return 124;
   if (result.exitCode !== null) return result.exitCode;
-  const signals: Record<string, number> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGQUIT: 3,
-    SIGKILL: 9,
-    SIGSEGV: 11,
-    SIGTERM: 15,
-  };
-  return 128 + (signals[result.signal ?? ""] ?? 0);
+  return signalExitCode(result.signal ?? "");
 }
 
 /** `text` (with the raw head and tail) is added only when nothing was parsed, so "unparsed" never comes empty. */

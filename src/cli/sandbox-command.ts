@@ -2,11 +2,10 @@
 // directory, streams its output, passes its exit code through (128+signal when it was
 // killed), and with --diff prints what it changed as a patch. The host tree is never written.
 import { fstatSync } from "node:fs";
-import { constants } from "node:os";
 import { resolve } from "node:path";
 import type { BackendName, SandboxLimits, SandboxPolicy } from "../sandbox/index.ts";
 import { createSandbox } from "../sandbox/index.ts";
-import { UserError } from "../util/index.ts";
+import { shellQuote, signalExitCode, UserError } from "../util/index.ts";
 import { createPickValue } from "./file-config.ts";
 import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
 import { parseSandboxKnobs, sandboxFlags } from "./sandbox-flags.ts";
@@ -54,17 +53,8 @@ export function parseSandboxArgs(argv: string[], cwd: string): SandboxCommandOpt
   };
 }
 
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** Exit code of a command that ended by `signal`, as shells report it. */
-export function signalExitCode(signal: string): number {
-  return 128 + ((constants.signals as Record<string, number>)[signal] ?? 0);
 }
 
 /** The host's stdin when it is a pipe or a file; a terminal or socket is never waited on. */

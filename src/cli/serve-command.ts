@@ -2,9 +2,9 @@
 // live dashboard at /. It binds loopback unless --host says otherwise (which needs --token),
 // and checks Host and Origin on every request against DNS rebinding.
 import { createServer } from "node:http";
-import { createMcpHttpHandler, SandboxRegistry } from "../mcp/index.ts";
+import { createMcpHttpHandler } from "../mcp/index.ts";
 import { createDashboardHandler, createRequestGuard } from "../web/index.ts";
-import { createRunLauncher } from "./mcp-run-launcher.ts";
+import { createMcpServerConfig } from "./mcp-server-config.ts";
 import { parseServerOptions, serverUsage } from "./server-options.ts";
 
 export async function run(argv: string[]): Promise<number> {
@@ -13,15 +13,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(serverUsage("serve"));
     return 0;
   }
-  const registry = new SandboxRegistry({ idleMs: options.idleMs, maxCount: options.maxSandboxes });
-  const mcp = createMcpHttpHandler({
-    registry,
-    backend: options.backend,
-    cwd: process.cwd(),
-    runsDir: options.runsDir,
-    heartbeatMs: options.heartbeatMs,
-    launchRun: createRunLauncher({ backend: options.backend, defaultModel: options.model }),
-  });
+  const config = createMcpServerConfig(options);
+  const registry = config.registry;
+  const mcp = createMcpHttpHandler(config);
   const dashboard = createDashboardHandler({ runsDir: options.runsDir });
   const bound = options.host === "0.0.0.0" || options.host === "::" ? [] : [options.host];
   const guard = createRequestGuard({ allowedHosts: [...bound, ...options.allowHosts], token: options.token });

@@ -1,10 +1,9 @@
-// A provider-free token estimate (≈ 4 characters per token for English and code). Used by the
-// scripted model, and when an OpenAI-compatible server streams no usage, so budgets still bind.
+// Token estimates of whole model requests and replies, built on the one estimateTokens in util/.
+// Used by the scripted model, and when an OpenAI-compatible server streams no usage, so budgets still bind.
+import { estimateTokens } from "../util/index.ts";
 import type { ChatMessage, ModelRequest, ToolCall } from "./types.ts";
 
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+export { estimateTokens };
 
 function toolCallsText(calls: ToolCall[] | undefined): string {
   if (!calls) return "";

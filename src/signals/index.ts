@@ -4,7 +4,7 @@
 import { type CompactOptions, createOutputCompactor } from "./output-compactor.ts";
 import type { CompactFeedback } from "./types.ts";
 
-export { estimateTokens } from "./estimate-tokens.ts";
+export { estimateTokens } from "../util/index.ts";
 export { diffFailures, type FailureDiff, formatFailureDiff } from "./failure-diff.ts";
 export { failureFingerprint, failureKey } from "./failure-fingerprint.ts";
 export {

@@ -3,7 +3,7 @@
 // Parsing real tool output is tested in parsers/*.int.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { estimateTokens } from "./estimate-tokens.ts";
+import { estimateTokens } from "../util/index.ts";
 import { compactOutput, createOutputCompactor } from "./index.ts";
 import type { CompactFeedback } from "./types.ts";
 

@@ -3,7 +3,7 @@
 // log — or only the runner's totals when every failure it counted was parsed. Detail
 // shrinks step by step — excerpts, then messages — until it fits the token budget;
 // failing test names and their first locations are the last thing to go.
-import { estimateTokens } from "./estimate-tokens.ts";
+import { estimateTokens } from "../util/index.ts";
 import { diffFailures, formatFailureDiff, truncate } from "./failure-diff.ts";
 import { formatLocation } from "./stack-frames.ts";
 import type { CompactFeedback, Finding, SignalSummary } from "./types.ts";

@@ -3,8 +3,9 @@
 // through the shell, since the sandbox's file API is confined to the workspace.
 import { z } from "zod";
 import type { Sandbox } from "../sandbox/index.ts";
+import { shellQuote } from "../util/index.ts";
 import { defineTool, errorResult } from "./define-tool.ts";
-import { numberLines, shellQuote } from "./format-text.ts";
+import { numberLines } from "./format-text.ts";
 import type { Tool } from "./types.ts";
 import { isInsideWorkspace, resolveToolPath } from "./workspace-path.ts";
 

@@ -3,8 +3,8 @@
 // the pattern is checked as a JavaScript regex first so a typo gets a clear message.
 import { posix } from "node:path";
 import { z } from "zod";
+import { shellQuote } from "../util/index.ts";
 import { defineTool, errorResult } from "./define-tool.ts";
-import { shellQuote } from "./format-text.ts";
 import type { Tool } from "./types.ts";
 import { displayPath, isInsideWorkspace, resolveToolPath } from "./workspace-path.ts";
 

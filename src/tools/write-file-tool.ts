@@ -1,8 +1,8 @@
 // `write_file`: create or overwrite a whole file; parent directories are created.
 import { posix } from "node:path";
 import { z } from "zod";
+import { shellQuote } from "../util/index.ts";
 import { defineTool, errorResult } from "./define-tool.ts";
-import { shellQuote } from "./format-text.ts";
 import type { Tool } from "./types.ts";
 import { displayPath, resolveToolPath } from "./workspace-path.ts";
 

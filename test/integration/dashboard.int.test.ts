@@ -131,7 +131,7 @@ test("a run written by another process appears live, and an appended step shows 
   const rest = demoLines.slice(cut, lastOfStep(3) + 1);
   writeFileSync(log, readFileSync(log, "utf8") + rest[0]!.slice(0, 20));
   await new Promise((r) => setTimeout(r, 400));
-  writeFileSync(log, readFileSync(log, "utf8") + rest[0]!.slice(20) + "\n");
+  writeFileSync(log, `${readFileSync(log, "utf8")}${rest[0]!.slice(20)}\n`);
   const started = Date.now();
   append(rest.slice(1));
   await run.page.waitForSelector('#timeline .step[data-step="3"]', { timeout: 1_000 });
