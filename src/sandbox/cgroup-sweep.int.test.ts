@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { cgroupLayout, sweepStaleCgroups } from "./cgroup-limits.ts";
+import { createSandboxInFreshProcess } from "./fresh-process.test-support.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -81,17 +82,7 @@ setInterval(() => {}, 1000);
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(markerCount(marker) >= 2, "frozen, the sandbox's processes outlive their host");
 
-    // The sweep runs once per process, at its first sandbox: do that in a fresh process.
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "-e",
-        `import(${JSON.stringify(join(here, "index.ts"))}).then(async (m) => { const s = await m.createSandbox({ workspace: ${JSON.stringify(dir)}, backend: "local", warmPool: false }); await s.dispose(); })`,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const r = createSandboxInFreshProcess(dir);
     assert.equal(r.status, 0, r.stderr);
     const deadline = Date.now() + 3000;
     while (markerCount(marker) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
