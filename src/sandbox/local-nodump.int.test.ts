@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createSandbox } from "./index.ts";
-import { insideBin } from "./local-instance.ts";
+import { insideBin } from "./launcher-args.ts";
 import { ensureNativeHelpers } from "./native-helpers.ts";
 import type { Sandbox } from "./types.ts";
 
