@@ -7,7 +7,7 @@
 // once never run a half-written helper. A machine with no C compiler gets a message that
 // says what to install; the local backend says the same when it needs the helpers.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -19,6 +19,10 @@ mkdirSync(outDir, { recursive: true });
 const cc = process.env.CC ?? "cc";
 /** Sources built as shared libraries, preloaded into what the sandbox runs. */
 const sharedLibraries = new Set(["cl-nodump.c"]);
+// Every helper is dated no earlier than the newest source, so the run-time check "is build/
+// older than native/?" (src/sandbox/native-helpers.ts) holds even for sources dated ahead.
+const sources = existsSync(srcDir) ? readdirSync(srcDir) : [];
+const builtAt = new Date(Math.max(Date.now(), ...sources.map((f) => statSync(join(srcDir, f)).mtimeMs)));
 let failed = false;
 for (const file of existsSync(srcDir) ? readdirSync(srcDir) : []) {
   if (!file.endsWith(".c")) continue;
@@ -45,7 +49,10 @@ for (const file of existsSync(srcDir) ? readdirSync(srcDir) : []) {
     console.error(
       `closedloop: could not compile native/${file} (${r.error?.message ?? `exit ${r.status}`}).`,
     );
-  } else renameSync(partial, out);
+  } else {
+    utimesSync(partial, builtAt, builtAt);
+    renameSync(partial, out);
+  }
 }
 if (failed) {
   console.error(

@@ -2,7 +2,17 @@
 // build/ when it can be written and into the user's cache when it cannot.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -36,6 +46,23 @@ test("missing helpers are compiled into the package's build/ at first use", () =
   assert.equal(ld.stderr, "", "ld.so preloads it without complaint");
   assert.match(readFileSync(built.helpers.nodump).subarray(0, 4).toString("latin1"), /^\x7fELF$/);
   assert.deepEqual(findNativeHelpers({ packageRoot, env }), built.helpers);
+});
+
+test("helpers older than their sources (a pulled fix, no prepare) are rebuilt, not run stale", () => {
+  const packageRoot = packageCopy("stale");
+  const env = { ...process.env, XDG_CACHE_HOME: join(scratch, "cache-d") };
+  const first = ensureNativeHelpers({ packageRoot, env });
+  assert.ok(first.helpers, first.error);
+  const builtAt = statSync(first.helpers.agent).mtimeMs;
+  assert.deepEqual(findNativeHelpers({ packageRoot, env }), first.helpers, "fresh helpers are used");
+  // As `git pull` leaves it: one source newer than every binary built from the old ones.
+  const later = new Date(builtAt + 60_000);
+  utimesSync(join(packageRoot, "native", "cl-agent.c"), later, later);
+  assert.equal(findNativeHelpers({ packageRoot, env }), undefined, "stale helpers are not offered");
+  const again = ensureNativeHelpers({ packageRoot, env });
+  assert.equal(again.helpers?.dir, join(packageRoot, "build"), again.error);
+  assert.ok(statSync(again.helpers.agent).mtimeMs > builtAt, "the agent was compiled again");
+  assert.deepEqual(findNativeHelpers({ packageRoot, env }), again.helpers, "and is fresh from then on");
 });
 
 test("a package folder that cannot be written gets its helpers in the user's cache", () => {

@@ -8,7 +8,7 @@
 // does the same up front.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -64,6 +64,19 @@ function isComplete(dir: string): boolean {
   return helperNames.every((name) => existsSync(join(dir, name)));
 }
 
+/**
+ * Whether the package's build/ was compiled from the sources beside it. A checkout that
+ * pulls a changed native/ (a security fix in the agent, say) without re-running `prepare`
+ * would otherwise keep running the old helpers. (The cache folder is keyed by the
+ * sources' hash, so it cannot be stale.)
+ */
+function isFresh(dir: string, packageRoot: string): boolean {
+  const src = join(packageRoot, "native");
+  if (!existsSync(src)) return true;
+  const newestSource = Math.max(...readdirSync(src).map((file) => statSync(join(src, file)).mtimeMs));
+  return helperNames.every((name) => statSync(join(dir, name)).mtimeMs >= newestSource);
+}
+
 /** Whether helpers can be written into `dir` (tried, not guessed from mode bits: root ignores them). */
 function isWritable(dir: string): boolean {
   const probe = join(dir, `.probe-${process.pid}`);
@@ -80,8 +93,10 @@ function isWritable(dir: string): boolean {
 /** Helpers already built, without compiling anything. */
 export function findNativeHelpers(options: EnsureOptions = {}): NativeHelpers | undefined {
   const packageRoot = options.packageRoot ?? root;
-  for (const dir of [join(packageRoot, "build"), nativeCacheDir(options)])
-    if (isComplete(dir)) return helpersIn(dir);
+  const packageBuild = join(packageRoot, "build");
+  if (isComplete(packageBuild) && isFresh(packageBuild, packageRoot)) return helpersIn(packageBuild);
+  const cache = nativeCacheDir(options);
+  if (isComplete(cache)) return helpersIn(cache);
   return undefined;
 }
 
