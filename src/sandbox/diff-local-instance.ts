@@ -7,10 +7,9 @@ import { insideBin, insideUpper } from "./launcher-args.ts";
 import type { LocalInstance } from "./local-instance.ts";
 import { type ExportRunner, exportEntries, listChanges } from "./overlay-changes.ts";
 import { ownedTempPrefix, sweepStaleTempDirs } from "./stale-temp-dirs.ts";
+import { maxFileBytes } from "./types.ts";
 import { diffTrees } from "./workspace-diff.ts";
 
-/** The largest file the sandbox hands over, read or diffed. */
-export const maxFileBytes = 64 * 1024 ** 2;
 /** A diff lists, stages and compares at most this many paths (git-ignored ones not counted)… */
 const maxDiffPaths = 10_000;
 /** …and gives up after this long, whatever the sandbox left behind. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createSandboxInFreshProcess } from "./fresh-process.test-support.ts";
+import { stateRoot } from "./state-root.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -46,14 +47,11 @@ setInterval(() => {}, 1000);
     while (markerCount(marker) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(markerCount(marker), 0, "nothing of the sandbox outlives its host");
 
-    const stateRoot = join(
-      process.getuid?.() === 0 ? "/tmp" : (process.env.XDG_RUNTIME_DIR ?? "/tmp"),
-      `closedloop-${process.getuid?.()}`,
-    );
-    assert.ok(readdirSync(stateRoot).includes(`sbx-${id}`), "the dead host left its state behind");
+    const root = stateRoot();
+    assert.ok(readdirSync(root).includes(`sbx-${id}`), "the dead host left its state behind");
     const r = createSandboxInFreshProcess(dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(existsSync(join(stateRoot, `sbx-${id}`)), false, "swept at the next start");
+    assert.equal(existsSync(join(root, `sbx-${id}`)), false, "swept at the next start");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

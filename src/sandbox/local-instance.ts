@@ -10,24 +10,22 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive, raceTimeout } from "../util/index.ts";
+import { raceTimeout } from "../util/index.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
-import { startEgressProxy } from "./egress-proxy.ts";
 import { SandboxUnavailableError } from "./errors.ts";
-import { startHostPortBridge } from "./host-port-bridge.ts";
 import { buildLauncherArgs, insideBin, insideNet } from "./launcher-args.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { resolveReadOnlyPaths } from "./read-only-paths.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
+import { ensureOwnedDir, helperRoot, stateRoot, sweepStaleStateDirs } from "./state-root.ts";
 import type {
   LimitMechanism,
   SandboxLimits,
@@ -40,10 +38,6 @@ import type {
 export const proxyPort = 3128;
 
 const isRoot = process.getuid?.() === 0;
-const runtimeRoot = join(
-  process.env.XDG_RUNTIME_DIR && !isRoot ? process.env.XDG_RUNTIME_DIR : "/tmp",
-  `closedloop-${process.getuid?.() ?? 0}`,
-);
 
 export interface LocalInstance {
   id: string;
@@ -76,16 +70,13 @@ async function sweepLeftovers(): Promise<void> {
   if (swept) return;
   swept = true;
   await sweepStaleCgroups();
-  if (!existsSync(runtimeRoot)) return;
-  for (const entry of readdirSync(runtimeRoot)) {
-    const owner = Number(entry.match(/^sbx-(\d+)-/)?.[1]);
-    if (owner && !isProcessAlive(owner)) rmSync(join(runtimeRoot, entry), { recursive: true, force: true });
-  }
+  sweepStaleStateDirs();
 }
 
 /** Our helper binaries, copied once to a world-readable place the sandbox uid can reach. */
 function stageBinaries(tools: LocalToolchain): string {
-  const dir = join(runtimeRoot, "bin");
+  ensureOwnedDir(helperRoot);
+  const dir = join(helperRoot, "bin");
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (const src of [tools.agent, tools.forwarder, tools.exporter, tools.nodump]) {
     if (!existsSync(src)) continue;
@@ -114,11 +105,10 @@ export interface BootOptions {
 
 export async function bootLocalInstance({ policy, limits, tools }: BootOptions): Promise<LocalInstance> {
   await sweepLeftovers();
-  mkdirSync(runtimeRoot, { recursive: true, mode: 0o711 });
-  chmodSync(runtimeRoot, 0o711);
+  ensureOwnedDir(stateRoot());
   const binDir = stageBinaries(tools);
   const id = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const stateDir = join(runtimeRoot, `sbx-${id}`);
+  const stateDir = join(stateRoot(), `sbx-${id}`);
   const workspace = policy.workspace;
   // Checked against the user's tree before anything is made (a bad path starts nothing).
   const readOnlyPaths = resolveReadOnlyPaths(workspace, policy.readOnlyPaths ?? []);
@@ -147,6 +137,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const cleanups: Array<() => Promise<void>> = [];
   const forwards: string[] = [];
   if (policy.allowNet?.length) {
+    const { startEgressProxy } = await import("./egress-proxy.ts");
     const proxy = await startEgressProxy({
       socketPath: join(stateDir, "net", "proxy.sock"),
       allowNet: policy.allowNet,
@@ -159,6 +150,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     env.NO_PROXY = env.no_proxy = "localhost,127.0.0.1,::1";
   }
   for (const port of policy.allowHostPorts ?? []) {
+    const { startHostPortBridge } = await import("./host-port-bridge.ts");
     const bridge = await startHostPortBridge({
       socketPath: join(stateDir, "net", `port-${port}.sock`),
       port,

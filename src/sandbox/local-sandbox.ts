@@ -9,12 +9,10 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
-import { diffLocalInstance, maxFileBytes } from "./diff-local-instance.ts";
 import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
 import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
 import { takeInstance, warmPoolKey } from "./local-warm-pool.ts";
 import { parseNetRules } from "./net-rules.ts";
-import { startPortExposer } from "./port-exposer.ts";
 import { preflightLocal } from "./preflight.ts";
 import type {
   BackgroundProcess,
@@ -26,7 +24,7 @@ import type {
   SandboxLimits,
   SandboxPolicy,
 } from "./types.ts";
-import { defaultLimits } from "./types.ts";
+import { defaultLimits, maxFileBytes } from "./types.ts";
 
 const fileOpTimeoutMs = 30_000;
 
@@ -283,6 +281,7 @@ class LocalSandbox implements Sandbox {
         reject(new Error(`port bridge exited: ${said.trim()}`));
       });
     });
+    const { startPortExposer } = await import("./port-exposer.ts");
     const exposer = await startPortExposer({ unixPath: socketPath });
     const handle = {
       host: exposer.host,
@@ -299,7 +298,9 @@ class LocalSandbox implements Sandbox {
   }
 
   async diff(): Promise<string> {
-    return diffLocalInstance(this.live(), this.policy.workspace, this.limits.diskBytes);
+    const instance = this.live();
+    const { diffLocalInstance } = await import("./diff-local-instance.ts");
+    return diffLocalInstance(instance, this.policy.workspace, this.limits.diskBytes);
   }
 
   async reset(): Promise<void> {
@@ -338,7 +339,7 @@ export async function createLocalSandbox(policy: SandboxPolicy): Promise<Sandbox
     if (!Number.isInteger(port) || port < 1 || port > 65_535)
       throw new SandboxUnavailableError(`--allow-host-port wants a TCP port from 1 to 65535, not ${port}`);
   // The sandbox shows the tree at its real path, so error messages name real files.
-  const real = { ...policy, workspace: realpathSync(policy.workspace) };
+  const real = { ...policy, workspace: realpathSync.native(policy.workspace) };
   const limits: SandboxLimits = { ...defaultLimits, ...policy.limits };
   const instance = await takeInstance(warmPoolKey(real, limits), () =>
     bootLocalInstance({ policy: real, limits, tools }),

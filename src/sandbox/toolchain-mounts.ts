@@ -9,6 +9,10 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { ToolchainMount } from "./types.ts";
 
+// The libc realpath: Node's JavaScript one walks each path part in JS (a few ms at a cold
+// start for the dozen paths here, every sandbox start).
+const realpath = realpathSync.native;
+
 export interface ToolchainSetup {
   /** Root variables set explicitly inside (PYENV_ROOT, CARGO_HOME …), as on the host. */
   env: Record<string, string>;
@@ -79,14 +83,14 @@ export function findToolchainMounts(
   const hostHome = hostEnv.HOME && isAbsolute(hostEnv.HOME) ? hostEnv.HOME : undefined;
   const env: Record<string, string> = {};
   const mounts: ToolchainMount[] = [];
-  const realHome = hostHome && existsSync(hostHome) ? realpathSync(hostHome) : hostHome;
+  const realHome = hostHome && existsSync(hostHome) ? realpath(hostHome) : hostHome;
   const add = (path: string, reason: string) => {
     // The home, or anything that contains it, is never bound whole, whatever asked for it,
     // also not through a symlink (a PATH entry ~/b -> ~).
     if (path === "/" || (hostHome && isInside(hostHome, path))) return;
     let real: string;
     try {
-      real = realpathSync(path);
+      real = realpath(path);
     } catch {
       return;
     }

@@ -54,6 +54,9 @@ export interface SandboxLimits {
   timeoutMs: number;
 }
 
+/** The largest file the sandbox hands over, read or diffed. */
+export const maxFileBytes = 64 * 1024 ** 2;
+
 export const defaultLimits: SandboxLimits = {
   memoryBytes: 2 * 1024 ** 3,
   maxProcesses: 1024,

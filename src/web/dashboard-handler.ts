@@ -18,7 +18,8 @@ export interface DashboardOptions {
 
 export type DashboardHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { close(): void };
 
-const staticDir = fileURLToPath(new URL("./static/", import.meta.url));
+// Through ../web/ so the same path holds here and from a bundled chunk in dist/cli/.
+const staticDir = fileURLToPath(new URL("../web/static/", import.meta.url));
 const staticFiles: Record<string, string> = {
   "app.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",

@@ -28,7 +28,6 @@ test("npm pack + npm install -g gives a closedloop whose demo ends verified", { 
   for (const needed of [
     "bin/closedloop.mjs",
     "dist/cli/main.js",
-    "dist/sandbox/local-sandbox.js",
     "dist/web/static/app.js",
     "dist/web/static/index.html",
     "native/cl-launch.c",
@@ -40,6 +39,14 @@ test("npm pack + npm install -g gives a closedloop whose demo ends verified", { 
   for (const unwanted of ["src/", "test/", "bench/", ".ci/", "build/", "node_modules/", "tsconfig"])
     assert.ok(!inPackage(unwanted), `the package leaves out ${unwanted}`);
   assert.ok(!files.some((f) => /^package\/dist\/.*\.test\.js$/.test(f)), "no compiled tests ship");
+  // dist/ is a bundle (scripts/build-dist.mjs) split per command and backend: the sandbox
+  // command and the local backend are chunks of their own, and no npm package is bundled in.
+  const chunks = files.filter((f) => /^package\/dist\/cli\/[^/]+\.js$/.test(f));
+  for (const lazy of ["sandbox-command-", "local-sandbox-", "run-command-", "mcp-command-"])
+    assert.ok(
+      chunks.some((f) => f.startsWith(`package/dist/cli/${lazy}`)),
+      `${lazy}*.js is a chunk of its own`,
+    );
 
   const prefix = join(scratch, "prefix");
   const install = spawnSync(
