@@ -6,7 +6,17 @@
 // only we can write to or that is meant for it (XDG_RUNTIME_DIR for a user; /run or
 // /dev/shm for root), and to /tmp otherwise. The helpers stay where they always were:
 // they are copied once, and a memory filesystem may be mounted noexec.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statfsSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+} from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../util/index.ts";
 import { SandboxUnavailableError } from "./errors.ts";
@@ -19,8 +29,10 @@ const userRuntime = process.env.XDG_RUNTIME_DIR && !isRoot ? process.env.XDG_RUN
 /** Where the staged helpers live (and, before state dirs moved, every state dir). */
 export const helperRoot = join(userRuntime ?? "/tmp", `closedloop-${uid}`);
 
-function isTmpfs(dir: string): boolean {
+/** A writable tmpfs (a read-only /dev/shm in a locked-down container does not count). */
+function isWritableTmpfs(dir: string): boolean {
   try {
+    accessSync(dir, constants.W_OK);
     return statfsSync(dir).type === tmpfsMagic;
   } catch {
     return false;
@@ -34,7 +46,7 @@ export function stateRoot(): string {
   if (chosen) return chosen;
   // A user's runtime dir is already a private tmpfs; a user's files in /dev/shm may be
   // removed at logout (systemd's RemoveIPC), so users without one keep /tmp.
-  const base = userRuntime ?? (isRoot ? ["/run", "/dev/shm"].find(isTmpfs) : undefined) ?? "/tmp";
+  const base = userRuntime ?? (isRoot ? ["/run", "/dev/shm"].find(isWritableTmpfs) : undefined) ?? "/tmp";
   chosen = join(base, `closedloop-${uid}`);
   return chosen;
 }
