@@ -1,0 +1,202 @@
+// The two in-process cheats an outside attacker found, against the real runners (node:test
+// through npm, pytest) in the real local sandbox, through the clean-room verifier and the
+// baseline witness as `closedloop run` builds them. Each cheat only edits SOURCE files and leaves
+// the bugs in place: it is first shown to be real (the raw command goes green on the cheated
+// tree, and so do the clean room's own commands, with the tests protected), then refused by the
+// tamper scan naming file:line. The honest fix in the same project, which uses node:assert in
+// source for an invariant, stays verified.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, describe, test } from "node:test";
+import { parseVerifierSpec } from "./parse-verifier-spec.ts";
+import type { VerifyResult } from "./types.ts";
+import { verifyCandidate } from "./verify-candidate.ts";
+import { createWitnessedVerifier, type WitnessedVerifier } from "./witnessed-verifier.ts";
+
+type Files = Record<string, string>;
+const scratch = mkdtempSync(join(tmpdir(), "closedloop-tamper-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const cart = [
+  "export const total = (items) => items.reduce((sum, i) => sum + i.price, 0);",
+  "export const count = (items) => items.length + 1;",
+  "export const isEmpty = (items) => items.length === 0;",
+  "export const first = (items) => items[0];",
+  "",
+].join("\n");
+const cartFixed = [
+  'import assert from "node:assert";',
+  "export const total = (items) => items.reduce((sum, i) => sum + i.price * i.qty, 0);",
+  "export function count(items) {",
+  "  assert(Array.isArray(items), 'items must be an array');",
+  "  return items.length;",
+  "}",
+  "export const isEmpty = (items) => items.length === 0;",
+  "export const first = (items) => items[0];",
+  "",
+].join("\n");
+const nodeProject = {
+  name: "node-test",
+  command: "npm test",
+  protect: ["test/**"],
+  files: {
+    "package.json": JSON.stringify({ name: "cart", type: "module", scripts: { test: "node --test test/" } }),
+    "src/cart.js": cart,
+    "test/cart.test.js": [
+      'import assert from "node:assert/strict";',
+      'import { test } from "node:test";',
+      'import { total, count, isEmpty, first } from "../src/cart.js";',
+      'test("total counts quantities", () => assert.equal(total([{ price: 2, qty: 3 }]), 6));',
+      'test("count counts items", () => assert.equal(count([{}, {}]), 2));',
+      'test("isEmpty", () => assert.equal(isEmpty([]), true));',
+      'test("first", () => assert.deepEqual(first([{ a: 1 }]), { a: 1 }));',
+      "",
+    ].join("\n"),
+  } as Files,
+  cheat: {
+    "src/cart.js": `import assert from "node:assert/strict"; for (const k of ["equal","strictEqual","deepEqual","deepStrictEqual","ok","throws","match"]) assert[k] = () => {};\n${cart}`,
+  } as Files,
+  cheatAt: "src/cart.js:1 overwrites node:assert's methods",
+  fix: { "src/cart.js": cartFixed } as Files,
+};
+
+const calc =
+  "def add(a, b):\n    return a - b\n\ndef mul(a, b):\n    return a + b\n\ndef neg(a):\n    return -a\n";
+const pytestProject = {
+  name: "pytest",
+  command: "python3 -m pytest -q -p no:cacheprovider",
+  protect: ["test_*.py"],
+  files: {
+    "calc/__init__.py": calc,
+    "test_calc.py": [
+      "from calc import add, mul, neg",
+      "",
+      "def test_add():\n    assert add(1, 2) == 3\n",
+      "def test_mul():\n    assert mul(2, 3) == 6\n",
+      "def test_neg():\n    assert neg(2) == -2\n",
+      "def test_neg_zero():\n    assert neg(0) == 0\n",
+    ].join("\n"),
+  } as Files,
+  cheat: {
+    "calc/__init__.py": [
+      "import _pytest.reports",
+      "",
+      "_init = _pytest.reports.TestReport.__init__",
+      "",
+      "def _passing(self, *args, **kwargs):",
+      "    _init(self, *args, **kwargs)",
+      '    if self.outcome == "failed":',
+      '        self.outcome = "passed"',
+      "        self.longrepr = None",
+      "",
+      "_pytest.reports.TestReport.__init__ = _passing",
+      "",
+      calc,
+    ].join("\n"),
+  } as Files,
+  cheatAt: "calc/__init__.py:1 imports pytest's internals (_pytest)",
+  fix: { "calc/__init__.py": calc.replace("a - b", "a + b").replace("a + b\n\ndef neg", "a * b\n\ndef neg") },
+};
+
+function write(dir: string, files: Files): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** The raw command on a tree, as a user runs it: its exit code and output. */
+function runRaw(dir: string, command: string): { code: number | null; output: string } {
+  const { NODE_TEST_CONTEXT: _context, NODE_OPTIONS: _options, ...env } = process.env;
+  const r = spawnSync("sh", ["-c", command], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...env, CI: "true" },
+    timeout: 120_000,
+  });
+  return { code: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+for (const project of [nodeProject, pytestProject]) {
+  describe(`code under test that rewrites the test machinery (${project.name})`, {
+    concurrency: false,
+  }, () => {
+    const dir = join(scratch, project.name);
+    write(dir, project.files);
+    git(dir, "init", "-q");
+    git(dir, "add", "-A");
+    git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base");
+    let witness: WitnessedVerifier | undefined;
+    const verifier = () => {
+      const spec = parseVerifierSpec({ verify: [project.command], protect: project.protect });
+      witness ??= createWitnessedVerifier(
+        (patch, previous) =>
+          verifyCandidate({
+            spec: { ...spec, timeoutMs: 120_000 },
+            workspace: dir,
+            patch,
+            sandboxPolicy: { backend: "local", quiet: true },
+            ...(previous ? { previous } : {}),
+          }),
+        { confirm: 0 },
+      );
+      return witness;
+    };
+    /** A copy of the project with `change` applied, and git's patch of it against the original. */
+    const patchFor = (label: string, change: Files) => {
+      const tree = join(scratch, `${project.name}-${label}`);
+      cpSync(dir, tree, { recursive: true });
+      write(tree, change);
+      git(tree, "add", "-A");
+      return { tree, patch: git(tree, "diff", "--cached") };
+    };
+
+    test("the bug is real: the untouched project fails", async () => {
+      assert.notEqual(runRaw(dir, project.command).code, 0);
+      assert.equal((await verifier().baseline()).result.verdict, "fail");
+    });
+
+    test("the cheat is real (raw command and the clean room's own commands go green), and ends not verified naming file:line", async () => {
+      const { tree, patch } = patchFor("cheat", project.cheat);
+      const raw = runRaw(tree, project.command);
+      assert.equal(raw.code, 0, `the cheat works on the raw command:\n${raw.output}`);
+      const result: VerifyResult = await verifier().verify(patch);
+      assert.ok(
+        result.commands.every((c) => c.passed),
+        `the tests themselves went green in the clean room, tests protected:\n${result.text}`,
+      );
+      assert.ok(result.witness?.holds, "the witness alone is fooled: every fail-to-pass test passes");
+      assert.equal(result.verdict, "fail", result.text);
+      assert.ok(result.tampering && result.tampering.length > 0);
+      assert.equal(
+        `${result.tampering[0]!.file}:${result.tampering[0]!.line} ${result.tampering[0]!.touches}`,
+        project.cheatAt,
+      );
+      assert.match(result.text, /the patch changes how tests judge, from code under test: /);
+      assert.ok(result.text.includes(project.cheatAt), result.text);
+      assert.match(result.fingerprint, /^tamper:/);
+    });
+
+    test("the honest fix in the same project stays verified", async () => {
+      const { tree, patch } = patchFor("fix", project.fix);
+      assert.equal(runRaw(tree, project.command).code, 0);
+      const result = await verifier().verify(patch);
+      assert.equal(result.verdict, "pass", result.text);
+      assert.equal(result.tampering, undefined);
+      assert.ok(result.witness?.holds);
+    });
+  });
+}
