@@ -169,9 +169,14 @@ function processTouches(text: string): string | undefined {
     String.raw`\bprocess\s*\.\s*(exit|abort|kill|emit|on|once|addListener|prependListener|_exiting|_events|binding|_rawDebug|send)${assignOp}`,
   ).exec(text);
   if (member) return `overrides process.${member[1]}`;
-  const status = new RegExp(String.raw`\bprocess\s*\.\s*exitCode${assignOp}\s*([^;,)]*)`).exec(text);
-  // A nonzero status can only make a run fail; anything else may turn the runner's 1 into 0.
-  if (status && !/^\s*[1-9]\d*\s*$/.test(status[1]!))
+  const status = new RegExp(String.raw`\bprocess\s*\.\s*exitCode${assignOp}\s*([^;,)}]*)`).exec(text);
+  // A nonzero status can only make a run fail, and a CLI's `process.exitCode = await main()` is
+  // its own business; a success status, or any status set from an exit hook, turns the runner's 1 into 0.
+  if (
+    status &&
+    (/^\s*(?:0|-?0x0+|["'`]0["'`]|undefined|null|false|void\s+0)\s*$/.test(status[1]!) ||
+      /\bprocess\s*\.\s*(?:on|once|prependListener|addListener)\s*\(\s*["'`](?:exit|beforeExit)/.test(text))
+  )
     return "sets process.exitCode, the runner's exit status";
   const stream = new RegExp(String.raw`\bprocess\s*\.\s*(stdout|stderr)(${memberChain})?${assignOp}`).exec(
     text,

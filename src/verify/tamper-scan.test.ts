@@ -125,6 +125,12 @@ describe("JavaScript and TypeScript source", () => {
     ["process.reallyExit", ["export const sum = () => process.reallyExit(0);"], /process\.reallyExit/],
     ["process.exit overridden", ["process.exit = () => {};"], /overrides process\.exit/],
     ["process.exitCode = 0", ['process.on("exit", () => { process.exitCode = 0; });'], /process\.exitCode/],
+    ["process.exitCode = undefined", ["process.exitCode = undefined;"], /process\.exitCode/],
+    [
+      "process.exitCode from an exit hook",
+      ['process.once("beforeExit", () => (process.exitCode = code));'],
+      /process\.exitCode/,
+    ],
     ["process.stdout.write", ["process.stdout.write = () => true;"], /replaces process\.stdout\.write/],
     [
       "the module loader",
@@ -164,7 +170,10 @@ describe("JavaScript and TypeScript source", () => {
     ],
     ["a local named test", ["const test = { name: '' };", "test.name = 'x';"]],
     ["a local named expect", ["let expect = {};", "expect.count = 1;"]],
-    ["a CLI's process.exit(1) and a failing status", ["if (!ok) process.exit(1);", "process.exitCode = 1;"]],
+    [
+      "a CLI's process.exit(1) and a failing status",
+      ["if (!ok) process.exit(1);", "process.exitCode = 1;", "process.exitCode = await main(process.argv);"],
+    ],
     [
       "writing to its own stdout",
       ['process.stdout.write("done\\n");', "console.log(process.stdout.columns);"],
