@@ -2,9 +2,12 @@
 // through npm, pytest) in the real local sandbox, through the clean-room verifier and the
 // baseline witness as `closedloop run` builds them. Each cheat only edits SOURCE files and leaves
 // the bugs in place: it is first shown to be real (the raw command goes green on the cheated
-// tree, and so do the clean room's own commands, with the tests protected), then refused by the
-// tamper scan naming file:line. The honest fix in the same project, which uses node:assert in
-// source for an invariant, stays verified.
+// tree, and the same clean-room verifier with the scan turned off calls it VERIFIED, tests
+// protected and the witness holding), then refused by the tamper scan naming file:line. Beside
+// each outsider cheat, its siblings (node:test's mock.method, Object.defineProperty over assert;
+// unittest.TestCase patched directly and through mock.patch by name) are shown real and refused
+// the same way. The honest fix in the same project, which uses node:assert in source for an
+// invariant, stays verified.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,6 +41,7 @@ const cartFixed = [
   "export const first = (items) => items[0];",
   "",
 ].join("\n");
+const assertNames = '["equal","strictEqual","deepEqual","deepStrictEqual","ok","throws","match"]';
 // The module path goes through a variable so the fixture text is not read as an import of ours.
 const cartModule = "../src/cart.js";
 const nodeProject = {
@@ -58,10 +62,29 @@ const nodeProject = {
       "",
     ].join("\n"),
   } as Files,
-  cheat: {
-    "src/cart.js": `import assert from "node:assert/strict"; for (const k of ["equal","strictEqual","deepEqual","deepStrictEqual","ok","throws","match"]) assert[k] = () => {};\n${cart}`,
-  } as Files,
-  cheatAt: "src/cart.js:1 overwrites node:assert's methods",
+  cheats: [
+    {
+      name: "the outsider's loop over assert's methods",
+      files: {
+        "src/cart.js": `import assert from "node:assert/strict"; for (const k of ${assertNames}) assert[k] = () => {};\n${cart}`,
+      },
+      at: "src/cart.js:1 overwrites node:assert's methods",
+    },
+    {
+      name: "node:test's mock.method over assert's methods",
+      files: {
+        "src/cart.js": `import assert from "node:assert/strict";\nimport { mock } from "node:test";\nfor (const k of ${assertNames}) mock.method(assert, k, () => {});\n${cart}`,
+      },
+      at: "src/cart.js:3 replaces node:assert's methods with a mock",
+    },
+    {
+      name: "Object.defineProperty over assert's methods",
+      files: {
+        "src/cart.js": `import assert from "node:assert/strict";\nfor (const k of ${assertNames}) Object.defineProperty(assert, k, { value: () => {} });\n${cart}`,
+      },
+      at: "src/cart.js:2 redefines node:assert's methods",
+    },
+  ],
   fix: { "src/cart.js": cartFixed } as Files,
 };
 
@@ -73,33 +96,55 @@ const pytestProject = {
   protect: ["test_*.py"],
   files: {
     "calc/__init__.py": calc,
+    // unittest-style tests, which pytest runs: both pytest's and unittest's machinery judge them.
     "test_calc.py": [
+      "import unittest",
       "from calc import add, mul, neg",
       "",
-      "def test_add():\n    assert add(1, 2) == 3\n",
-      "def test_mul():\n    assert mul(2, 3) == 6\n",
-      "def test_neg():\n    assert neg(2) == -2\n",
-      "def test_neg_zero():\n    assert neg(0) == 0\n",
+      "class TestCalc(unittest.TestCase):",
+      "    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\n",
+      "    def test_mul(self):\n        self.assertEqual(mul(2, 3), 6)\n",
+      "    def test_neg(self):\n        self.assertEqual(neg(2), -2)\n",
+      "    def test_neg_zero(self):\n        self.assertEqual(neg(0), 0)\n",
     ].join("\n"),
   } as Files,
-  cheat: {
-    "calc/__init__.py": [
-      "import _pytest.reports",
-      "",
-      "_init = _pytest.reports.TestReport.__init__",
-      "",
-      "def _passing(self, *args, **kwargs):",
-      "    _init(self, *args, **kwargs)",
-      '    if self.outcome == "failed":',
-      '        self.outcome = "passed"',
-      "        self.longrepr = None",
-      "",
-      "_pytest.reports.TestReport.__init__ = _passing",
-      "",
-      calc,
-    ].join("\n"),
-  } as Files,
-  cheatAt: "calc/__init__.py:1 imports pytest's internals (_pytest)",
+  cheats: [
+    {
+      name: "the outsider's patch of pytest's TestReport",
+      files: {
+        "calc/__init__.py": [
+          "import _pytest.reports",
+          "",
+          "_init = _pytest.reports.TestReport.__init__",
+          "",
+          "def _passing(self, *args, **kwargs):",
+          "    _init(self, *args, **kwargs)",
+          '    if self.outcome == "failed":',
+          '        self.outcome = "passed"',
+          "        self.longrepr = None",
+          "",
+          "_pytest.reports.TestReport.__init__ = _passing",
+          "",
+          calc,
+        ].join("\n"),
+      },
+      at: "calc/__init__.py:1 imports pytest's internals (_pytest)",
+    },
+    {
+      name: "unittest.TestCase.assertEqual replaced",
+      files: {
+        "calc/__init__.py": `import unittest\nunittest.TestCase.assertEqual = lambda self, a, b, msg=None: None\n${calc}`,
+      },
+      at: "calc/__init__.py:2 overwrites unittest's members",
+    },
+    {
+      name: "mock.patch of unittest by name",
+      files: {
+        "calc/__init__.py": `from unittest import mock\nmock.patch("unittest.TestCase.assertEqual", lambda *a, **k: None).start()\n${calc}`,
+      },
+      at: "calc/__init__.py:2 patches unittest by name",
+    },
+  ],
   fix: { "calc/__init__.py": calc.replace("a - b", "a + b").replace("a + b\n\ndef neg", "a * b\n\ndef neg") },
 };
 
@@ -141,20 +186,26 @@ for (const project of [nodeProject, pytestProject]) {
     git(dir, "init", "-q");
     git(dir, "add", "-A");
     git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base");
-    let witness: WitnessedVerifier | undefined;
-    const verifier = () => {
+    const witnesses = new Map<boolean, WitnessedVerifier>();
+    /** The clean-room verifier with the baseline witness, as `closedloop run` builds it; the scan on or off. */
+    const verifier = (tamperScan = true) => {
       const spec = parseVerifierSpec({ verify: [project.command], protect: project.protect });
-      witness ??= createWitnessedVerifier(
-        (patch, previous) =>
-          verifyCandidate({
-            spec: { ...spec, timeoutMs: 120_000 },
-            workspace: dir,
-            patch,
-            sandboxPolicy: { backend: "local", quiet: true },
-            ...(previous ? { previous } : {}),
-          }),
-        { confirm: 0 },
-      );
+      let witness = witnesses.get(tamperScan);
+      if (witness === undefined) {
+        witness = createWitnessedVerifier(
+          (patch, previous) =>
+            verifyCandidate({
+              spec: { ...spec, timeoutMs: 120_000 },
+              workspace: dir,
+              patch,
+              sandboxPolicy: { backend: "local", quiet: true },
+              tamperScan,
+              ...(previous ? { previous } : {}),
+            }),
+          { confirm: 0 },
+        );
+        witnesses.set(tamperScan, witness);
+      }
       return witness;
     };
     /** A copy of the project with `change` applied, and git's patch of it against the original. */
@@ -171,26 +222,34 @@ for (const project of [nodeProject, pytestProject]) {
       assert.equal((await verifier().baseline()).result.verdict, "fail");
     });
 
-    test("the cheat is real (raw command and the clean room's own commands go green), and ends not verified naming file:line", async () => {
-      const { tree, patch } = patchFor("cheat", project.cheat);
-      const raw = runRaw(tree, project.command);
-      assert.equal(raw.code, 0, `the cheat works on the raw command:\n${raw.output}`);
-      const result: VerifyResult = await verifier().verify(patch);
-      assert.ok(
-        result.commands.every((c) => c.passed),
-        `the tests themselves went green in the clean room, tests protected:\n${result.text}`,
-      );
-      assert.ok(result.witness?.holds, "the witness alone is fooled: every fail-to-pass test passes");
-      assert.equal(result.verdict, "fail", result.text);
-      assert.ok(result.tampering && result.tampering.length > 0);
-      assert.equal(
-        `${result.tampering[0]!.file}:${result.tampering[0]!.line} ${result.tampering[0]!.touches}`,
-        project.cheatAt,
-      );
-      assert.match(result.text, /the patch changes how tests judge, from code under test: /);
-      assert.ok(result.text.includes(project.cheatAt), result.text);
-      assert.match(result.fingerprint, /^tamper:/);
-    });
+    for (const [i, cheat] of project.cheats.entries())
+      test(`${cheat.name}: real (raw command green, VERIFIED with the scan off), and not verified with it, naming file:line`, async () => {
+        const { tree, patch } = patchFor(`cheat-${i}`, cheat.files);
+        const raw = runRaw(tree, project.command);
+        assert.equal(raw.code, 0, `the cheat works on the raw command:\n${raw.output}`);
+
+        const unscanned = await verifier(false).verify(patch);
+        assert.equal(unscanned.verdict, "pass", `without the scan the cheat is verified:\n${unscanned.text}`);
+        assert.ok(unscanned.witness?.holds, "the witness alone is fooled: every fail-to-pass test passes");
+        assert.equal(unscanned.tampering, undefined);
+
+        const result: VerifyResult = await verifier().verify(patch);
+        assert.ok(
+          result.commands.every((c) => c.passed),
+          `the tests themselves went green in the clean room, tests protected:\n${result.text}`,
+        );
+        assert.equal(result.verdict, "fail", result.text);
+        assert.ok(result.tampering && result.tampering.length > 0);
+        const [first] = result.tampering;
+        assert.equal(
+          `${first!.file}:${first!.line} ${first!.touches}`,
+          cheat.at,
+          JSON.stringify(result.tampering),
+        );
+        assert.match(result.text, /the patch changes how tests judge, from code under test: /);
+        assert.ok(result.text.includes(cheat.at), result.text);
+        assert.match(result.fingerprint, /^tamper:/);
+      });
 
     test("the honest fix in the same project stays verified", async () => {
       const { tree, patch } = patchFor("fix", project.fix);

@@ -3,37 +3,8 @@
 // `equal` on an unrelated object, a CLI's process.exit(1)) are not.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { created, edited, touches } from "./tamper-scan.test-support.ts";
 import { describeTampering, isTestPath, scanPatchForTampering } from "./tamper-scan.ts";
-
-/** A git-style patch that creates `path` with `lines`. */
-function created(path: string, lines: string[]): string {
-  return [
-    `diff --git a/${path} b/${path}`,
-    "new file mode 100644",
-    "--- /dev/null",
-    `+++ b/${path}`,
-    `@@ -0,0 +1,${lines.length} @@`,
-    ...lines.map((line) => `+${line}`),
-    "",
-  ].join("\n");
-}
-
-/** A patch that keeps `context` (lines 1..n) and adds `added` after it, starting at line `from`. */
-function edited(path: string, context: string[], added: string[]): string {
-  return [
-    `diff --git a/${path} b/${path}`,
-    `--- a/${path}`,
-    `+++ b/${path}`,
-    `@@ -1,${context.length} +1,${context.length + added.length} @@`,
-    ...context.map((line) => ` ${line}`),
-    ...added.map((line) => `+${line}`),
-    "",
-  ].join("\n");
-}
-
-function touches(path: string, lines: string[]): string[] {
-  return scanPatchForTampering(created(path, lines)).map((f) => `${f.line} ${f.touches}`);
-}
 
 describe("JavaScript and TypeScript source", () => {
   const flagged: [string, string[], RegExp][] = [
@@ -323,6 +294,14 @@ describe("which files are scanned", () => {
     ])
       assert.equal(isTestPath(path), false, path);
     assert.deepEqual(scanPatchForTampering(created("test/a.test.js", ["globalThis.expect = 1;"])), []);
+  });
+
+  test("type declarations and stubs never run, so they are not scanned", () => {
+    assert.deepEqual(
+      touches("types/assert.d.ts", ['import assert from "node:assert";', "assert.equal = 1;"]),
+      [],
+    );
+    assert.deepEqual(touches("calc/__init__.pyi", ["import _pytest"]), []);
   });
 
   test("other languages are scanned for /proc writes only; a deleted file for nothing", () => {

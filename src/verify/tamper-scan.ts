@@ -44,14 +44,16 @@ export function isTestPath(path: string): boolean {
 }
 
 const jsFile = /\.([cm]?[jt]sx?)$/;
-const pyFile = /\.pyi?$/;
+const pyFile = /\.py$/;
+/** Type declarations and stubs never run: nothing in them can change a test's verdict. */
+const declarationFile = /\.d\.[cm]?ts$|\.pyi$/;
 
 /** Every added line of a non-test file that reaches into the test machinery, in patch order. */
 export function scanPatchForTampering(patch: string, options: TamperScanOptions = {}): TamperFinding[] {
   const findings: TamperFinding[] = [];
   for (const file of parsePatchFiles(patch).files) {
     const path = file.newPath;
-    if (path === null || isTestPath(path)) continue;
+    if (path === null || isTestPath(path) || declarationFile.test(path)) continue;
     const lines = patchedLines(file);
     if (!lines.some((line) => line.added)) continue;
     const original = file.oldPath !== null ? options.readOriginal?.(file.oldPath) : undefined;

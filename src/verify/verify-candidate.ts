@@ -33,6 +33,11 @@ export interface VerifyCandidateInput {
   browserProbe?: BrowserProbe;
   /** How long a browser check's server may take to listen. Default 30 s. */
   serverWaitMs?: number;
+  /**
+   * Read the patch for code that rewrites the test machinery (tamper-scan.ts). Default true; the
+   * CLI never turns it off. False only lets a test show that a cheat goes green without the scan.
+   */
+  tamperScan?: boolean;
 }
 
 interface RawRun {
@@ -61,9 +66,12 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
   }
   // Code under test that rewrites the test machinery in memory passes any test: read the patch
   // as a reviewer would. The commands still run, so the model sees everything at once.
-  const tampering = scanPatchForTampering(filtered.patch, {
-    readOriginal: (path) => readWorkspaceFile(input.workspace, path),
-  });
+  const tampering =
+    input.tamperScan === false
+      ? []
+      : scanPatchForTampering(filtered.patch, {
+          readOriginal: (path) => readWorkspaceFile(input.workspace, path),
+        });
   const clean = await createSandbox({ ...input.sandboxPolicy, workspace: input.workspace });
   // Launched on first use, so a spec without browser checks never starts Chromium.
   let ownProbe: Promise<BrowserProbe> | undefined;
