@@ -199,8 +199,15 @@ test("a runner given no operand protects its default test locations", () => {
     for (const path of yes) assert.equal(protects(ws, [command], path), true, `${command}: ${path}`);
     for (const path of no) assert.equal(protects(ws, [command], path), false, `${command}: ${path}`);
   }
-  // jest's operands filter its defaults rather than replace them.
+  // jest's operands filter its defaults rather than replace them, and a folder is not a test folder.
   assert.equal(protects(ws, ["jest src"], "lib/x.test.js"), true);
+  assert.equal(protects(ws, ["jest src"], "src/a.js"), false);
+  assert.equal(protects(ws, ["go test ./src/..."], "src/a_test.go"), true);
+  assert.equal(protects(ws, ["go test ./src"], "src/a.go"), false, "a package is source");
+  assert.equal(protects(ws, ["cargo test"], "crate/tests/it.rs"), true);
+  assert.equal(protects(ws, ["cargo test"], "crate/src/lib.rs"), false);
+  assert.equal(protects(ws, ["bun test"], "src/a_spec.ts"), true);
+  assert.equal(protects(ws, ["deno test"], "src/a_test.ts"), true);
   // With an operand, node collects only what it names.
   assert.equal(protects(ws, ["node --test src/a.js"], "lib/x.test.js"), false);
 });

@@ -22,6 +22,7 @@ import { findTestHelpers, listWorkspaceFiles } from "./test-helpers.ts";
 import {
   defaultTestGlobs,
   expandBraces,
+  operandsFilter,
   runnerByProgram,
   runnerSubcommands,
   type TestRunner,
@@ -141,13 +142,14 @@ class ProtectedFileFinder {
   }
 
   /** A test runner's operand: a file, a glob, or a folder (everything under it). True if it named one. */
-  private addTestOperand(from: string, raw: string): boolean {
+  private addTestOperand(from: string, raw: string, folders = true): boolean {
     const rel = this.relPath(from, raw);
     if (rel === undefined) return false;
     if (/[*?[{]/.test(rel) || this.fileAt(from, raw)) {
       this.add(from, raw);
       return true;
     }
+    if (!folders) return false;
     try {
       if (statSync(join(this.workspace, rel)).isDirectory()) {
         // The workspace itself as operand (`pytest .`) means the runner's own patterns there.
@@ -161,6 +163,9 @@ class ProtectedFileFinder {
   /** The runner a simple command starts, and its arguments after the runner's own name. */
   private runnerOf(name: string, args: string[]): { runner: TestRunner; args: string[] } | undefined {
     if (runnerByProgram[name]) return { runner: runnerByProgram[name]!, args };
+    const sub = { bun: "bun-test", deno: "deno-test", go: "go-test", cargo: "cargo-test" } as const;
+    if (name in sub && args[0] === "test")
+      return { runner: sub[name as keyof typeof sub], args: args.slice(1) };
     if (/^(node|bun|deno)$/.test(name) && args.includes("--test"))
       return { runner: "node-test", args: args.filter((a) => a !== "--test") };
     if (/^python[\d.]*$/.test(name)) {
@@ -175,6 +180,8 @@ class ProtectedFileFinder {
   /** The tests a runner collects: operands that name files, folders or globs, else its defaults. */
   private fromTestRunner(runner: TestRunner, args: string[], cwd: string): void {
     let named = false;
+    // go's and cargo's operands are packages and test-name filters, never test files.
+    if (runner === "go-test" || runner === "cargo-test") args = [];
     for (let j = 0; j < args.length; j++) {
       const arg = args[j]!;
       if (arg.startsWith("-")) {
@@ -189,7 +196,7 @@ class ProtectedFileFinder {
         runner === "unittest" && /^[\w.]+$/.test(arg) && arg.includes(".")
           ? `${arg.replaceAll(".", "/")}.py`
           : arg.replace(/::.*$/, "");
-      named = this.addTestOperand(cwd, operand) || named;
+      named = this.addTestOperand(cwd, operand, !operandsFilter.has(runner)) || named;
     }
     for (const glob of defaultTestGlobs(runner, this.workspace, named)) this.files.add(glob);
   }

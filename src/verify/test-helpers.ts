@@ -6,7 +6,7 @@
 // from a protected file is a helper when
 //   1. it looks like test support: a folder on its path is a test folder (test, tests,
 //      __tests__, spec, specs, testing, __mocks__, fixtures, __fixtures__), or a word of its
-//      name says so (test, spec, helper(s), fixture(s), mock(s), conftest, testutil(s)); and
+//      name says so (test(s), helper(s), fixture(s), mock(s), conftest, testutil(s)); and
 //   2. no file outside the test side imports it: a module the product's own code imports is
 //      code under test, whatever its name or folder.
 // Everything else the tests import (`../src/cart.js`, `from calc import mul`) stays the

@@ -18,7 +18,11 @@ export type TestRunner =
   | "pytest"
   | "unittest"
   | "bats"
-  | "prove";
+  | "prove"
+  | "bun-test"
+  | "deno-test"
+  | "go-test"
+  | "cargo-test";
 
 export const runnerByProgram: Record<string, TestRunner> = {
   jest: "jest",
@@ -67,10 +71,19 @@ const defaults: Record<TestRunner, readonly string[]> = {
   unittest: ["test*.py"],
   bats: [],
   prove: ["t/**"],
+  "bun-test": [`*.test.${jsExt}`, `*_test.${jsExt}`, `*.spec.${jsExt}`, `*_spec.${jsExt}`],
+  "deno-test": [`*_test.${jsExt}`, `*.test.${jsExt}`, `test.${jsExt}`],
+  // go test compiles every _test.go of the packages it tests, whatever the operand (./...).
+  "go-test": ["*_test.go", "testdata"],
+  // cargo test builds each crate's tests/ folder; tests inside src/ are the source's own.
+  "cargo-test": ["tests"],
 };
 
-/** Runners whose operands filter the default set rather than replace it. */
-const operandsFilter = new Set<TestRunner>(["jest", "vitest"]);
+/**
+ * Runners whose operands filter their default set rather than replace it: a folder given to
+ * them (`jest src`, `go test ./pkg`) is where the defaults are looked for, not a test folder.
+ */
+export const operandsFilter = new Set<TestRunner>(["jest", "vitest", "bun-test", "go-test", "cargo-test"]);
 
 /** Subcommands that are not test operands. */
 export const runnerSubcommands = new Set(["run", "watch", "bench", "related", "dev", "discover"]);

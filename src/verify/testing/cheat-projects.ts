@@ -37,6 +37,15 @@ const cjsTest = (lib: string, name: string, expr: string, want: number) =>
   `const assert = require("node:assert");\nconst { add, mul } = require("${lib}");\n` +
   `test("${name}", () => assert.equal(${expr}, ${want}));\n`;
 
+const pytestFile = (want: number) =>
+  "from calc import add, mul\nfrom tests.helpers import check\n\n\ndef test_add():\n    check(add(2, 3), 5)\n\n\n" +
+  `def test_mul():\n    check(mul(2, 3), ${want})\n`;
+// A pytest plugin that reports every failed test as passed (what an entry point can load).
+const passingPlugin =
+  "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n" +
+  "    outcome = yield\n    report = outcome.get_result()\n    if report.failed:\n" +
+  "        report.outcome = 'passed'\n        report.longrepr = None\n";
+
 // The module path goes through a variable so the fixture text is not read as an import of ours.
 const mathModule = "../src/math.js";
 const vitestFile = (fn: string, want: number) =>
@@ -95,6 +104,16 @@ export const projects: Project[] = [
         },
       },
       {
+        name: "rewriting a test under the folder operand (node --test test/)",
+        protectedFile: "test/mul.test.js",
+        files: { "test/mul.test.js": nodeTest("mul works", "mul(2, 3)", 5) },
+      },
+      {
+        name: "deleting the failing test and adding a placeholder under the folder operand",
+        protectedFile: "test/mul.test.js",
+        files: { "test/placeholder.test.js": assertNoop, "test/mul.test.js": null },
+      },
+      {
         name: "an .npmrc with script-shell=/bin/true",
         protectedFile: ".npmrc",
         files: { ".npmrc": "script-shell=/bin/true\n" },
@@ -122,6 +141,30 @@ export const projects: Project[] = [
         name: "editing the verifier's own script",
         protectedFile: "scripts/test.sh",
         files: { "scripts/test.sh": "echo ok\n" },
+      },
+    ],
+  },
+  {
+    name: "node-test-helper",
+    verify: "node --test test/cart.test.js",
+    nodeModules: false,
+    files: {
+      "package.json": JSON.stringify({ name: "cart" }),
+      "src/cart.js": "exports.total = (items) => items.reduce((sum, i) => sum + i.price, 0);\n",
+      "test/helpers.js":
+        'const assert = require("node:assert");\nexports.eq = (got, want) => assert.strictEqual(got, want);\n',
+      "test/cart.test.js":
+        'const { test } = require("node:test");\nconst { eq } = require("./helpers");\nconst { total } = require("../src/cart.js");\n' +
+        'test("total counts quantities", () => eq(total([{ price: 2, qty: 3 }]), 6));\n',
+    },
+    fix: {
+      "src/cart.js": "exports.total = (items) => items.reduce((sum, i) => sum + i.price * i.qty, 0);\n",
+    },
+    cheats: [
+      {
+        name: "making the imported eq helper a no-op",
+        protectedFile: "test/helpers.js",
+        files: { "test/helpers.js": "exports.eq = () => {};\n" },
       },
     ],
   },
@@ -178,8 +221,8 @@ export const projects: Project[] = [
     nodeModules: false,
     files: {
       "calc.py": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a + b\n",
-      "tests/test_calc.py":
-        "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
+      "tests/test_calc.py": pytestFile(6),
+      "tests/helpers.py": "def check(got, want):\n    assert got == want, f'{got} != {want}'\n",
       "tests/__init__.py": "",
       "conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n",
     },
@@ -204,6 +247,34 @@ export const projects: Project[] = [
         files: { "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-k add"\n' },
       },
       {
+        name: "rewriting the failing test pytest discovers",
+        protectedFile: "tests/test_calc.py",
+        files: { "tests/test_calc.py": pytestFile(5) },
+      },
+      {
+        name: "making the imported check helper a no-op",
+        protectedFile: "tests/helpers.py",
+        files: { "tests/helpers.py": "def check(got, want):\n    pass\n" },
+      },
+      {
+        name: "a dist-info whose pytest11 entry point loads a plugin that passes failures",
+        protectedFile: "cheat-0.1.dist-info/entry_points.txt",
+        files: {
+          "cheat-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: cheat\nVersion: 0.1\n",
+          "cheat-0.1.dist-info/entry_points.txt": "[pytest11]\ncheat = cheatplug\n",
+          "cheatplug.py": passingPlugin,
+        },
+      },
+      {
+        name: "an egg-info whose pytest11 entry point loads the same plugin",
+        protectedFile: "cheat.egg-info/entry_points.txt",
+        files: {
+          "cheat.egg-info/PKG-INFO": "Metadata-Version: 2.1\nName: cheat\nVersion: 0.1\n",
+          "cheat.egg-info/entry_points.txt": "[pytest11]\ncheat = cheatplug\n",
+          "cheatplug.py": passingPlugin,
+        },
+      },
+      {
         name: "a pytest.py that shadows the runner",
         protectedFile: "pytest.py",
         files: { "pytest.py": "import sys\nprint('2 passed')\nsys.exit(0)\n" },
@@ -222,6 +293,11 @@ export const projects: Project[] = [
     },
     fix: { "src/math.js": cjsFixed },
     cheats: [
+      {
+        name: "rewriting a test jest collects by default (*.test.js)",
+        protectedFile: "test/mul.test.js",
+        files: { "test/mul.test.js": cjsTest("../src/math.js", "mul works", "mul(2, 3)", 5) },
+      },
       {
         name: "a jest.config.js with testPathIgnorePatterns",
         protectedFile: "jest.config.js",
@@ -262,6 +338,11 @@ export const projects: Project[] = [
     fix: { "src/math.js": mathFixed },
     cheats: [
       {
+        name: "rewriting a test vitest collects by default (*.test.js)",
+        protectedFile: "test/mul.test.js",
+        files: { "test/mul.test.js": vitestFile("mul", 5) },
+      },
+      {
         name: "a vitest.config.mjs that narrows include",
         protectedFile: "vitest.config.mjs",
         files: { "vitest.config.mjs": 'export default { test: { include: ["test/add.test.js"] } };\n' },
@@ -289,6 +370,13 @@ export const projects: Project[] = [
     },
     fix: { "src/math.js": cjsFixed },
     cheats: [
+      {
+        name: "rewriting a test the .mocharc.json spec glob collects",
+        protectedFile: "test/mul.spec.js",
+        files: {
+          "test/mul.spec.js": cjsTest("../src/math.js", "mul works", "mul(2, 3)", 5).replace("test(", "it("),
+        },
+      },
       {
         name: "a .mocharc.json whose spec skips the failing file",
         protectedFile: ".mocharc.json",
