@@ -2,7 +2,7 @@
 // sandbox, fold what came back into the context, checkpoint, check for a stall, repeat. The run
 // ends only through a RunStop (verified, budget, stall, out of turns, model error, interrupted);
 // "verified" is reachable only from a passing clean-room verdict, never from the model's word.
-import type { BilledAttempt, ModelResponse, ToolCall } from "../model/index.ts";
+import type { ModelResponse, ToolCall } from "../model/index.ts";
 import { hashPatch, patchFiles, patchPaths } from "../patch/index.ts";
 import { estimateTokens } from "../signals/index.ts";
 import { runToolCall, type ToolContext, toolDefinitions } from "../tools/index.ts";
@@ -13,9 +13,10 @@ import {
   type Protection,
   type VerifyResult,
 } from "../verify/index.ts";
+import { askModel, callSignal } from "./ask-model.ts";
 import { CheckpointBook } from "./checkpoint-book.ts";
 import { ConversationContext } from "./conversation-context.ts";
-import type { LoopEvent, LoopEventInput, RunOutcome, VerifyReason } from "./loop-events.ts";
+import type { LoopEvent, LoopEventInput, VerifyReason } from "./loop-events.ts";
 import {
   describeBreach,
   doneAnswer,
@@ -28,24 +29,8 @@ import type { LoopOptions, LoopResult } from "./loop-options.ts";
 import { restoreCheckpoint } from "./restore-checkpoint.ts";
 import type { ResumePlan } from "./resume-plan.ts";
 import { type BudgetBreach, RunBudget } from "./run-budget.ts";
+import { interruptedReason, RunStop, verifiedReason } from "./run-stop.ts";
 import { defaultStallThresholds, StallDetector, type StallSignal } from "./stall-detector.ts";
-
-const interruptedReason = "interrupted: the run was stopped by a signal";
-const verifiedReason = "the verifier passed in a clean sandbox built from the patch";
-
-/** A failed attempt's bill as event fields (nothing when the provider could not have billed it). */
-function billedFields(billed: BilledAttempt | undefined) {
-  return billed ? { usage: billed.usage, costUsd: billed.costUsd, usageEstimated: billed.estimated } : {};
-}
-
-class RunStop extends Error {
-  constructor(
-    readonly outcome: RunOutcome,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
 
 export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   return new ClosedLoop(options).run();
@@ -125,59 +110,18 @@ class ClosedLoop {
     this.finishStep();
   }
 
-  private async askModel(step: number): Promise<ModelResponse> {
-    const compaction = this.context.planCompaction();
-    if (compaction) this.emit({ type: "context.compacted", step, ...compaction });
-    const rendered = this.context.render();
-    const tools = this.o.tools.map((tool) => tool.definition);
-    const inputTokens = rendered.estimatedTokens + estimateTokens(JSON.stringify(tools));
-    const prices = this.o.model.info;
-    const breach = this.budget.checkBeforeCall(inputTokens, this.maxOutputTokens, prices);
-    if (breach) this.exhausted(breach);
-    this.emit({
-      type: "model.request",
+  private askModel(step: number): Promise<ModelResponse> {
+    return askModel(
+      {
+        options: this.o,
+        context: this.context,
+        budget: this.budget,
+        maxOutputTokens: this.maxOutputTokens,
+        emit: (input) => this.emit(input),
+        exhausted: (breach) => this.exhausted(breach),
+      },
       step,
-      messages: rendered.messages.length,
-      estimatedTokens: inputTokens,
-      elidedSteps: rendered.elidedSteps,
-      stableMessages: rendered.stableMessages,
-    });
-    const request = {
-      messages: rendered.messages,
-      tools,
-      maxOutputTokens: this.maxOutputTokens,
-      cache: { key: `closedloop-${this.o.runId}`, stableMessages: rendered.stableMessages },
-    };
-    // A retry is another request: it may be billed, and it is made only if its worst case fits.
-    const budgetStop = new AbortController();
-    let lateBreach: BudgetBreach | undefined;
-    const signal = this.callSignal(budgetStop.signal);
-    const result = await this.o.model.step({ ...request, signal }, (event) => {
-      if (event.type !== "retry") return;
-      const { attempt, delayMs, reason, billed } = event;
-      this.emit({ type: "model.retry", step, attempt, delayMs, reason, ...billedFields(billed) });
-      if (billed) this.budget.addFailedAttempt(billed.usage, billed.costUsd);
-      lateBreach ??= this.budget.checkBeforeCall(inputTokens, this.maxOutputTokens, prices);
-      if (lateBreach) budgetStop.abort();
-    });
-    if (!result.ok) {
-      const { kind, message, billed } = result.error;
-      this.emit({ type: "model.error", step, kind, message, ...billedFields(billed) });
-      if (billed) this.budget.addFailedAttempt(billed.usage, billed.costUsd);
-      if (lateBreach) this.exhausted(lateBreach);
-      if (this.o.signal?.aborted) throw new RunStop("interrupted", interruptedReason);
-      const late = this.budget.checkBeforeStep(step);
-      if (late?.budget === "time") this.exhausted(late);
-      // Only the scripted test double runs out of turns; a provider that used up its retries
-      // also says "exhausted", and that is a model error, not the end of a script.
-      if (kind === "exhausted" && this.o.model.info.isScripted)
-        throw new RunStop("out-of-turns", `out of turns: ${message}`);
-      throw new RunStop("model-error", `model error (${kind}): ${message}`);
-    }
-    const response = result.response;
-    this.budget.addCall(response.usage, response.costUsd);
-    this.emit({ type: "model.response", step, ...response });
-    return response;
+    );
   }
 
   /** Runs one tool call; true when it may have changed the workspace. */
@@ -204,7 +148,7 @@ class ClosedLoop {
   private toolContext(): ToolContext {
     return {
       sandbox: this.o.env.sandbox,
-      signal: this.callSignal(),
+      signal: callSignal(this.budget, this.o.signal),
       runVerifier: async () => verifierObservation(await this.verify("verify-tool")),
       claimDone: async (summary) => {
         const verdict = await this.verify("done-claim");
@@ -367,17 +311,6 @@ class ClosedLoop {
 
   private note(text: string): void {
     this.emit({ type: "context.note", step: this.step, text });
-  }
-
-  private callSignal(extra?: AbortSignal): AbortSignal | undefined {
-    const remaining = this.budget.remainingMs();
-    const signals = [
-      this.o.signal,
-      extra,
-      remaining === undefined ? undefined : AbortSignal.timeout(Math.max(1, Math.ceil(remaining))),
-    ];
-    const present = signals.filter((s): s is AbortSignal => s !== undefined);
-    return present.length === 0 ? undefined : present.length === 1 ? present[0] : AbortSignal.any(present);
   }
 
   private async resume(plan: ResumePlan): Promise<void> {

@@ -1,8 +1,11 @@
-// Per-sandbox cgroups for memory, process count, CPU share and freezing. cgroup v2 is what
+// Per-sandbox cgroups for memory, process count and CPU share. cgroup v2 is what
 // most machines have; v1 controllers are still common in containers and CI (this one has
 // both, with the v2 hierarchy empty), so the version is detected at run time, per
 // controller directory that we can actually write to. When neither works, the caller
-// falls back to rlimits and reports that — never a silent downgrade.
+// falls back to rlimits and reports that — never a silent downgrade. Nothing freezes a
+// sandbox any more (diffs are read inside, through the agent), so no freezer cgroup is made:
+// joining a v1 controller costs a task migration at every start. The freezer hierarchy is
+// still swept, for leftovers of versions that froze.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../util/index.ts";
@@ -10,13 +13,13 @@ import type { LimitMechanism, SandboxLimits } from "./types.ts";
 
 const cgroupRoot = "/sys/fs/cgroup";
 const prefix = "closedloop-";
+/** The controllers a sandbox joins; the layout also lists the freezer, for the sweep. */
+const limitControllers = ["memory", "pids", "cpu"];
 
 export interface SandboxCgroup {
   mechanism: Exclude<LimitMechanism, "rlimit" | "none">;
   /** Files the launcher writes its pid into (one per v1 controller, one for v2). */
   procsFiles: string[];
-  freeze(): void;
-  thaw(): void;
   /** Kills whatever is left and removes the directories; safe to call twice. */
   remove(): Promise<void>;
 }
@@ -127,8 +130,6 @@ export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxC
     return {
       mechanism: "cgroup-v2",
       procsFiles: [join(dir, "cgroup.procs")],
-      freeze: () => write(join(dir, "cgroup.freeze"), "1"),
-      thaw: () => write(join(dir, "cgroup.freeze"), "0"),
       async remove() {
         try {
           write(join(dir, "cgroup.kill"), "1");
@@ -139,6 +140,7 @@ export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxC
   }
   const dirs: Record<string, string> = {};
   for (const [controller, parent] of Object.entries(layout.parents)) {
+    if (!limitControllers.includes(controller)) continue;
     dirs[controller] = join(parent, name);
     mkdirSync(dirs[controller]);
   }
@@ -153,18 +155,10 @@ export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxC
     write(join(dirs.cpu, "cpu.cfs_period_us"), String(period));
     write(join(dirs.cpu, "cpu.cfs_quota_us"), String(quota));
   }
-  const freezer = dirs.freezer;
   return {
     mechanism: "cgroup-v1",
     procsFiles: Object.values(dirs).map((d) => join(d, "cgroup.procs")),
-    freeze: () => freezer && write(join(freezer, "freezer.state"), "FROZEN"),
-    thaw: () => freezer && write(join(freezer, "freezer.state"), "THAWED"),
     async remove() {
-      if (freezer) {
-        try {
-          write(join(freezer, "freezer.state"), "THAWED");
-        } catch {}
-      }
       for (const dir of Object.values(dirs)) killAll(dir);
       await Promise.all(Object.values(dirs).map((d) => removeDir(d)));
     },

@@ -3,12 +3,13 @@
 // in cgroups that rmdir refuses. The next start's sweep must thaw, kill and remove all of it.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { cgroupLayout, sweepStaleCgroups } from "./cgroup-limits.ts";
+import { createSandboxInFreshProcess } from "./fresh-process.test-support.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -17,16 +18,28 @@ function markerCount(marker: string): number {
   return r.stdout.split("\n").filter(Boolean).length;
 }
 
-/** Every directory of cgroup `name` (one per v1 controller, one on v2), and how to freeze it. */
+/**
+ * Every directory of cgroup `name` (one per v1 controller it joins, one on v2), and how to
+ * freeze it as older versions did for a diff: on v1 that meant a freezer cgroup of the same
+ * name holding the sandbox's processes, which is made here (closedloop no longer makes one).
+ */
 function cgroupDirs(name: string): { dirs: string[]; freeze(): void } {
   const layout = cgroupLayout()!;
-  const parents = layout.version === "v2" ? [layout.parent] : Object.values(layout.parents);
-  const dirs = parents.map((p) => join(p, name));
+  if (layout.version === "v2") {
+    const dir = join(layout.parent, name);
+    return { dirs: [dir], freeze: () => writeFileSync(join(dir, "cgroup.freeze"), "1") };
+  }
+  const { freezer, ...joined } = layout.parents;
+  const dirs = Object.values(joined).map((p) => join(p, name));
   return {
-    dirs,
+    dirs: freezer ? [...dirs, join(freezer, name)] : dirs,
     freeze() {
-      if (layout.version === "v2") writeFileSync(join(dirs[0]!, "cgroup.freeze"), "1");
-      else writeFileSync(join(layout.parents.freezer!, name, "freezer.state"), "FROZEN");
+      assert.ok(freezer, "this v1 machine has a writable freezer hierarchy");
+      const frozen = join(freezer, name);
+      mkdirSync(frozen);
+      for (const pid of readFileSync(join(joined.pids!, name, "cgroup.procs"), "utf8").split("\n"))
+        if (pid) writeFileSync(join(frozen, "cgroup.procs"), pid);
+      writeFileSync(join(frozen, "freezer.state"), "FROZEN");
     },
   };
 }
@@ -57,29 +70,19 @@ setInterval(() => {}, 1000);
       return;
     }
     const cg = cgroupDirs(`closedloop-${id}`);
+    const up = Date.now() + 5000;
+    while (markerCount(marker) < 2 && Date.now() < up) await new Promise((r) => setTimeout(r, 50));
+    cg.freeze();
     assert.ok(
       cg.dirs.every((d) => existsSync(d)),
       `the sandbox's cgroups exist: ${cg.dirs.join(", ")}`,
     );
-    const up = Date.now() + 5000;
-    while (markerCount(marker) < 2 && Date.now() < up) await new Promise((r) => setTimeout(r, 50));
-    cg.freeze();
     host.kill("SIGKILL");
     await new Promise((r) => host.once("exit", r));
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(markerCount(marker) >= 2, "frozen, the sandbox's processes outlive their host");
 
-    // The sweep runs once per process, at its first sandbox: do that in a fresh process.
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "-e",
-        `import(${JSON.stringify(join(here, "index.ts"))}).then(async (m) => { const s = await m.createSandbox({ workspace: ${JSON.stringify(dir)}, backend: "local", warmPool: false }); await s.dispose(); })`,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const r = createSandboxInFreshProcess(dir);
     assert.equal(r.status, 0, r.stderr);
     const deadline = Date.now() + 3000;
     while (markerCount(marker) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

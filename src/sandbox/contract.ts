@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { findFreePort } from "../util/index.ts";
 import {
   applyToPristineCopy,
   type ContractFixture,
@@ -34,17 +34,6 @@ async function waitUntil(check: () => boolean, timeoutMs = 3000): Promise<boolea
     await new Promise((r) => setTimeout(r, 50));
   }
   return check();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 export function runSandboxContract(backend: BackendName, options: SandboxContractOptions = {}): void {
@@ -243,7 +232,7 @@ export function runSandboxContract(backend: BackendName, options: SandboxContrac
     });
 
     test("a background server logs, is reachable through exposePort, and dies on kill", async () => {
-      const port = await freePort();
+      const port = await findFreePort();
       const server = `require("http").createServer((q, s) => s.end("hi from sandbox")).listen(${port}, "127.0.0.1", () => console.log("listening ${port}"))`;
       const lines: string[] = [];
       const proc = await sb.start(`exec node -e '${server}'`);
@@ -265,7 +254,7 @@ export function runSandboxContract(backend: BackendName, options: SandboxContrac
 
     test("waitForPort fails when the process exits without listening", async () => {
       const proc = await sb.start("echo bye; exit 4");
-      await assert.rejects(proc.waitForPort(await freePort(), 5000), /exited/);
+      await assert.rejects(proc.waitForPort(await findFreePort(), 5000), /exited/);
       assert.deepEqual(await proc.exited, { exitCode: 4, signal: null });
     });
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { createSandboxInFreshProcess } from "./fresh-process.test-support.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -50,17 +51,7 @@ setInterval(() => {}, 1000);
       `closedloop-${process.getuid?.()}`,
     );
     assert.ok(readdirSync(stateRoot).includes(`sbx-${id}`), "the dead host left its state behind");
-    // The sweep runs once per process, at its first sandbox: do that in a fresh process.
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "-e",
-        `import(${JSON.stringify(join(here, "index.ts"))}).then(async (m) => { const s = await m.createSandbox({ workspace: ${JSON.stringify(dir)}, backend: "local", warmPool: false }); await s.dispose(); })`,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const r = createSandboxInFreshProcess(dir);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(existsSync(join(stateRoot, `sbx-${id}`)), false, "swept at the next start");
   } finally {

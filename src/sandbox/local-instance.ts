@@ -8,12 +8,10 @@ import {
   closeSync,
   copyFileSync,
   existsSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -25,6 +23,7 @@ import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cg
 import { startEgressProxy } from "./egress-proxy.ts";
 import { SandboxUnavailableError } from "./errors.ts";
 import { startHostPortBridge } from "./host-port-bridge.ts";
+import { buildLauncherArgs, insideBin, insideNet } from "./launcher-args.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
@@ -36,10 +35,6 @@ import type {
   UnenforcedLimit,
 } from "./types.ts";
 
-/** Inside the sandbox: where our binaries and the network sockets appear. */
-export const insideBin = "/run/closedloop/bin";
-export const insideNet = "/run/closedloop/net";
-export const insideUpper = "/run/closedloop/upper";
 /** The egress proxy's port on the sandbox's own loopback. */
 export const proxyPort = 3128;
 
@@ -109,30 +104,6 @@ function stageBinaries(tools: LocalToolchain): string {
   return dir;
 }
 
-/** System folders, read-only; merged-/usr distributions have symlinks for /bin, /lib …. */
-function systemMounts(): string[] {
-  const args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"];
-  for (const top of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"]) {
-    let st: ReturnType<typeof lstatSync>;
-    try {
-      st = lstatSync(top);
-    } catch {
-      continue;
-    }
-    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(top), top);
-    else if (st.isDirectory()) args.push("--ro-bind", top, top);
-  }
-  return args;
-}
-
-function isFileOrLink(path: string): boolean {
-  try {
-    return !lstatSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 export interface BootOptions {
   policy: SandboxPolicy;
   limits: SandboxLimits;
@@ -195,111 +166,24 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
 
   const cgroup = createSandboxCgroup(id, limits);
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
-  // No single file may be larger than the disk budget: a sparse file would otherwise take no
-  // disk yet cost its full size to read into a patch.
-  // POSIX message queues are kernel memory outside every tmpfs: Linux's own default, explicitly.
-  const rlimits = ["core=0", `fsize=${limits.diskBytes}`, `nofile=${limits.openFiles}`, "msgqueue=819200"];
-  if (!cgroup) {
-    rlimits.push(`data=${limits.memoryBytes}`, `nproc=${limits.maxProcesses}`);
-  }
 
   const seccompPath = join(stateDir, "seccomp.bpf");
   writeFileSync(seccompPath, buildSeccompFilter(), { mode: 0o600 });
   const seccompFd = openSync(seccompPath, "r");
 
-  const bwrapArgs = [
-    "--unshare-user",
-    "--unshare-pid",
-    // The agent itself is PID 1: no bwrap init inside shares the channel's descriptors (an
-    // init running as the sandbox uid, dumpable, could be made to write forged frames through
-    // /proc/1/mem), and as PID 1 it ignores the signals sandboxed code may send it. It reaps
-    // orphans itself; when it exits the kernel ends every process in the namespace.
-    "--as-pid-1",
-    "--unshare-ipc",
-    "--unshare-uts",
-    "--unshare-cgroup",
-    "--unshare-net",
-    "--die-with-parent",
-    "--new-session",
-    "--disable-userns",
-    "--hostname",
-    "closedloop",
-    ...systemMounts(),
-    "--proc",
-    "/proc",
-    "--dev",
-    "/dev",
-    "--bind",
-    join(stateDir, "shm"),
-    "/dev/shm",
-    // Every writable place is on the writable layer's tmpfs (sized by the disk limit):
-    // /tmp, /var/tmp, /run and HOME; / and /dev are made read-only below.
-    "--bind",
-    join(stateDir, "layer", "tmp"),
-    "/tmp",
-    "--bind",
-    join(stateDir, "layer", "var-tmp"),
-    "/var/tmp",
-    "--symlink",
-    "../run",
-    "/var/run",
-    "--bind",
-    join(stateDir, "layer", "run"),
-    "/run",
-    "--bind",
-    join(stateDir, "layer", "home"),
-    home,
-    ...homeMounts.flatMap((m, i) => ["--ro-bind", join(stateDir, "tools", String(i)), m.path]),
-    "--ro-bind",
-    binDir,
-    insideBin,
-    "--ro-bind",
-    join(stateDir, "net"),
-    insideNet,
-    // The writable layer, read-only, so diff can find what changed from inside (cl-export).
-    "--ro-bind",
-    join(stateDir, "layer", "upper"),
-    insideUpper,
-    "--bind",
-    join(stateDir, "merged"),
-    workspace,
-    // closedloop's own run records (trajectories, patches) stay out of the model's reach.
-    ...(isFileOrLink(join(workspace, ".closedloop"))
-      ? []
-      : ["--bind", join(stateDir, "layer", "hidden"), join(workspace, ".closedloop")]),
-    // bwrap's tmpfs for / and /dev have no size limit: after the mounts above they are
-    // read-only (not recursively, so the mounts on them keep their own flags).
-    "--remount-ro",
-    "/dev",
-    "--remount-ro",
-    "/",
-    "--chdir",
-    workspace,
-    "--seccomp",
-    "3",
-    `${insideBin}/cl-agent`,
-  ];
-  const launcherArgs = [
-    "--state",
+  const launcherArgs = buildLauncherArgs({
+    bwrap: tools.bwrap,
     stateDir,
-    "--lower",
+    binDir,
     workspace,
-    "--uid",
-    String(uid),
-    "--gid",
-    String(gid),
-    "--disk",
-    String(limits.diskBytes),
-    "--shm",
-    String(limits.shmBytes),
-    ...(isRoot ? ["--idmap-from", `${owner.uid}:${owner.gid}`] : []),
-    ...(cgroup?.procsFiles.flatMap((f) => ["--cgroup", f]) ?? []),
-    ...homeMounts.flatMap((m) => ["--tool", m.path]),
-    ...rlimits.flatMap((r) => ["--rlimit", r]),
-    "--",
-    tools.bwrap,
-    ...bwrapArgs,
-  ];
+    home,
+    homeMounts,
+    uid,
+    gid,
+    limits,
+    cgroup,
+    idmapFrom: isRoot ? owner : undefined,
+  });
 
   let child: ChildProcess;
   try {

@@ -1,23 +1,21 @@
 // The `local` backend: bubblewrap namespaces over an overlay of the user's tree, with a
 // seccomp filter, cgroup (or rlimit) limits and a tiny agent inside that runs commands.
-// Setup lives in local-instance.ts; this file is the Sandbox interface on top of it.
+// Setup lives in local-instance.ts and the diff in diff-local-instance.ts; this file is the
+// Sandbox interface on top of them.
 // File operations go through the agent, i.e. run as the sandbox's own unprivileged uid
 // inside its namespaces, so no symlink trick can make them touch a host file.
 import { spawn } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
-import { PathOutsideWorkspaceError, SandboxDiffError, SandboxUnavailableError } from "./errors.ts";
-import { dropGitIgnored } from "./git-ignored.ts";
-import { bootLocalInstance, insideBin, insideUpper, type LocalInstance } from "./local-instance.ts";
+import { diffLocalInstance, maxFileBytes } from "./diff-local-instance.ts";
+import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
+import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
 import { takeInstance, warmPoolKey } from "./local-warm-pool.ts";
 import { parseNetRules } from "./net-rules.ts";
-import { type ExportRunner, exportEntries, listChanges } from "./overlay-changes.ts";
 import { startPortExposer } from "./port-exposer.ts";
 import { preflightLocal } from "./preflight.ts";
-import { ownedTempPrefix, sweepStaleTempDirs } from "./stale-temp-dirs.ts";
 import type {
   BackgroundProcess,
   DirEntry,
@@ -29,14 +27,8 @@ import type {
   SandboxPolicy,
 } from "./types.ts";
 import { defaultLimits } from "./types.ts";
-import { diffTrees } from "./workspace-diff.ts";
 
-const maxFileBytes = 64 * 1024 ** 2;
 const fileOpTimeoutMs = 30_000;
-/** A diff lists, stages and compares at most this many paths (git-ignored ones not counted)… */
-const maxDiffPaths = 10_000;
-/** …and gives up after this long, whatever the sandbox left behind. */
-const diffTimeoutMs = 60_000;
 
 // Runs the user's command and reports the final working directory on fd 3, so `cd` sticks.
 const cwdTrap = "trap 'pwd >&3 2>/dev/null' EXIT\n";
@@ -306,68 +298,7 @@ class LocalSandbox implements Sandbox {
   }
 
   async diff(): Promise<string> {
-    const instance = this.live();
-    const ws = this.policy.workspace;
-    const deadline = Date.now() + diffTimeoutMs;
-    const limits = { maxPaths: maxDiffPaths, maxFileBytes, budgetBytes: this.limits.diskBytes };
-    // The changes are read inside the sandbox, as its uid, by cl-export (overlay-changes.ts):
-    // no path of the sandbox's tree is ever opened by this process, frozen or not.
-    const run: ExportRunner = async (args, stdin, onStdout) => {
-      const proc = instance.channel.spawn({
-        argv: [`${insideBin}/cl-export`, ...args],
-        env: {},
-        cwd: "/",
-        outputCap: this.limits.diskBytes + 256 * 1024 ** 2,
-        onStdout,
-      });
-      if (stdin) proc.writeStdin(stdin);
-      proc.endStdin();
-      const timer = setTimeout(() => proc.kill("SIGKILL"), Math.max(0, deadline - Date.now()));
-      try {
-        return await proc.exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    };
-    // Names are cheap: list up to 10× the cap, so gitignored trees (node_modules) still diff.
-    const listed = await listChanges(run, insideUpper, ws, ws, { ...limits, maxPaths: maxDiffPaths * 10 });
-    const wanted = await dropGitIgnored(ws, listed);
-    if (wanted.length > maxDiffPaths)
-      throw new SandboxDiffError(
-        `the sandbox changed ${wanted.length} paths that git does not ignore (more than ${maxDiffPaths}); a patch that large is refused — remove generated files or add them to .gitignore`,
-      );
-    if (wanted.length === 0) return "";
-    sweepStaleTempDirs("diff");
-    const stage = await mkdtemp(ownedTempPrefix("diff"));
-    try {
-      const { leftOut } = await exportEntries(run, ws, wanted, stage, limits);
-      const skipped = new Set(leftOut.map((t) => t.path));
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new SandboxDiffError(`the diff took longer than ${diffTimeoutMs / 1000} s`);
-      const patch = await diffTrees({
-        before: ws,
-        after: stage,
-        paths: wanted,
-        exclude: (rel) => skipped.has(rel),
-        afterIsScratch: true,
-        timeoutMs: remaining,
-      });
-      // git apply ignores text before the first "diff --git", so the notes travel with the patch.
-      const budget = `${Math.round(this.limits.diskBytes / 1024 ** 2)} MiB`;
-      const why = {
-        "too-large": `files over ${maxFileBytes / 1024 ** 2} MiB are not put in a patch`,
-        "over-budget": `the files staged for the patch would exceed the sandbox's disk budget of ${budget}`,
-        unreadable: "the sandbox itself cannot read it",
-        changed: "it changed while it was read",
-      };
-      const notes = leftOut.map(
-        (t) =>
-          `# closedloop: ${t.path}${t.bytes === undefined ? "" : ` (${Math.round(t.bytes / 1024 ** 2)} MiB)`} is left out: ${why[t.reason]}\n`,
-      );
-      return notes.join("") + patch;
-    } finally {
-      await rm(stage, { recursive: true, force: true });
-    }
+    return diffLocalInstance(this.live(), this.policy.workspace, this.limits.diskBytes);
   }
 
   async reset(): Promise<void> {

@@ -1,5 +1,6 @@
 export { UserError } from "./errors.ts";
 export { estimateTokens } from "./estimate-tokens.ts";
+export { findFreePort } from "./find-free-port.ts";
 export { isProcessAlive } from "./is-process-alive.ts";
 export { parseDuration } from "./parse-duration.ts";
 export { parseSize } from "./parse-size.ts";

@@ -4,12 +4,12 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type BackendName, createSandbox } from "../sandbox/index.ts";
 import { type BrowserProbe, createBrowserProbe } from "../signals/index.ts";
+import { findFreePort } from "../util/index.ts";
 import { parseVerifierSpec } from "./parse-verifier-spec.ts";
 import type { BrowserCheckSpec, VerifyResult } from "./types.ts";
 import { verifyCandidate } from "./verify-candidate.ts";
@@ -43,18 +43,6 @@ const files: Record<string, string> = {
 };
 for (const [path, content] of Object.entries(files)) writeFileSync(join(workspace, path), content);
 const fixedApp = "// app.js: renders the greeting\ndocument.querySelector('h1').textContent = 'Hello';\n";
-
-/** A port free on the host now (the process backend shares the host's network). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function usableBackends(): Promise<BackendName[]> {
   const usable: BackendName[] = [];
@@ -97,7 +85,7 @@ for (const backend of backends) {
       patch: string,
       serverWaitMs?: number,
     ): Promise<{ result: VerifyResult; port: number }> {
-      const port = await freePort();
+      const port = await findFreePort();
       const spec = parseVerifierSpec({ verify: [], browserChecks: [{ ...check, port }] });
       const result = await verifyCandidate({
         spec,

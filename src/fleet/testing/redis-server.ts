@@ -2,23 +2,12 @@
 // persistence, its files in a temp folder; stopped by the caller.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findFreePort } from "../../util/index.ts";
 
 export const redisServer = "/usr/bin/redis-server";
-
-/** A port nothing listens on right now (redis-server has no --port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -41,7 +30,7 @@ export interface RunningRedis {
 
 export async function startRedisServer(): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), "closedloop-redis-"));
-  const port = await freePort();
+  const port = await findFreePort();
   const child: ChildProcess = spawn(
     redisServer,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
