@@ -1,5 +1,5 @@
 // The files that decide how the verifier runs are the user's, by construction: this derives
-// them from the project and the verifier commands. Three parts:
+// them from the project and the verifier commands. Four parts:
 //   1. names that decide how any runner, compiler or package manager behaves, at any depth,
 //      whether or not they exist yet (a patch that creates a `.npmrc` or a `conftest.py` is
 //      as much a cheat as one that edits it);
@@ -10,14 +10,23 @@
 //      jest/vitest/mocha/ava config names, relative imports of a JS config;
 //   4. the tests a runner collects: its file, folder and glob operands, or its default
 //      locations when it is given none (test-locations.ts), and the test helpers those
-//      files import (test-helpers.ts).
+//      files import (test-helpers.ts), and the data folders beside them (test-data.ts).
 // Over-protecting costs the model a clear refusal; under-protecting costs the verdict.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+import {
+  fileFlags,
+  interpreters,
+  packageRunnerKeys,
+  runnerConfigNames,
+  setupKeys,
+  valueFlags,
+} from "./command-vocabulary.ts";
 import { isProtectedPath, normalizeGlob } from "./match-glob.ts";
 import { alwaysProtected } from "./protected-names.ts";
 import type { Protection } from "./protection.ts";
 import { splitCommands } from "./split-commands.ts";
+import { findTestData } from "./test-data.ts";
 import { findTestHelpers, listWorkspaceFiles } from "./test-helpers.ts";
 import {
   defaultTestGlobs,
@@ -48,58 +57,11 @@ export function deriveProtectedFiles(input: DeriveProtectedInput): string[] {
   found.fromPackageJson(join(input.workspace, "package.json"));
   for (const config of found.runnerConfigs()) found.fromRunnerConfig(config);
   const globs = [...(input.protect ?? []), ...alwaysProtected, ...found.files].map(normalizeGlob);
-  const helpers = findTestHelpers(input.workspace, listWorkspaceFiles(input.workspace), (path) =>
-    isProtectedPath(globs, path),
-  );
-  return [...new Set([...globs, ...helpers])];
+  const files = listWorkspaceFiles(input.workspace);
+  const helpers = new Set(findTestHelpers(input.workspace, files, (path) => isProtectedPath(globs, path)));
+  const data = findTestData(files, (path) => helpers.has(path) || isProtectedPath(globs, path));
+  return [...new Set([...globs, ...helpers, ...data])];
 }
-
-// Programs whose first operand is the script that runs the checks.
-const interpreters = new Set([
-  "node",
-  "python",
-  "python3",
-  "sh",
-  "bash",
-  "zsh",
-  "dash",
-  "tsx",
-  "ts-node",
-  "bun",
-  "deno",
-  "perl",
-  "ruby",
-]);
-// Flags whose value is a file that runs before or configures the checks.
-const fileFlags = new Set([
-  "-r",
-  "--require",
-  "--import",
-  "--loader",
-  "--experimental-loader",
-  "--env-file",
-  "-c",
-  "--config",
-  "-p",
-  "--project",
-  "--rcfile",
-  "--setupFiles",
-  "--setup-files",
-  "--globalSetup",
-  "-f",
-  "--file",
-  "--makefile",
-  "--justfile",
-  "--manifest-path",
-  "--modfile",
-  "--test-reporter",
-  "--reporter",
-]);
-// package.json keys a runner reads its configuration from.
-const packageRunnerKeys = ["jest", "mocha", "ava", "c8", "nyc", "tap", "vitest", "babel"];
-// Keys of runner configs whose values are files run before or around the tests.
-const setupKeys =
-  /\b(testMatch|setupFiles|setupFilesAfterEnv|globalSetup|globalTeardown|testEnvironment|snapshotResolver|testSequencer|testRunner|resolver|reporters?|require|import|loader|node-option|file|spec|setup|extends|preset|transform)\b/;
 
 class ProtectedFileFinder {
   readonly files = new Set<string>();
@@ -153,7 +115,8 @@ class ProtectedFileFinder {
     try {
       if (statSync(join(this.workspace, rel)).isDirectory()) {
         // The workspace itself as operand (`pytest .`) means the runner's own patterns there.
-        if (rel !== "") this.files.add(rel);
+        // `/**` anchors it to this folder: a bare `test` would match one at any depth.
+        if (rel !== "") this.files.add(`${rel}/**`);
         return rel !== "";
       }
     } catch {}
@@ -185,9 +148,15 @@ class ProtectedFileFinder {
     for (let j = 0; j < args.length; j++) {
       const arg = args[j]!;
       if (arg.startsWith("-")) {
+        const value = args[j + 1];
         // `-s tests` of `unittest discover` is the folder it collects.
-        if (runner === "unittest" && (arg === "-s" || arg === "--start-directory") && args[j + 1])
+        if (runner === "unittest" && (arg === "-s" || arg === "--start-directory") && value)
           named = this.addTestOperand(cwd, args[++j]!) || named;
+        // `pytest -p cheatplug` loads a plugin module from the tree: it is part of the run.
+        else if (runner === "pytest" && arg === "-p" && value && !value.startsWith("no:")) {
+          const module = args[++j]!.replaceAll(".", "/");
+          for (const file of [`${module}.py`, `${module}/__init__.py`]) this.add(cwd, file);
+        } else if (value !== undefined && (fileFlags.has(arg) || valueFlags.has(arg))) j++;
         continue;
       }
       if (runnerSubcommands.has(arg) && j === 0) continue;
@@ -300,27 +269,7 @@ class ProtectedFileFinder {
 
   /** Runner configs that exist at the workspace root, JS or JSON. */
   runnerConfigs(): string[] {
-    const names = ["jest", "vitest", "vite", "ava", "playwright", "karma", "babel"].flatMap((base) =>
-      ["js", "cjs", "mjs", "ts", "mts", "cts", "json"].map((ext) => `${base}.config.${ext}`),
-    );
-    names.push(
-      ".mocharc",
-      ".mocharc.json",
-      ".mocharc.jsonc",
-      ".mocharc.js",
-      ".mocharc.cjs",
-      ".mocharc.yml",
-      ".mocharc.yaml",
-      ".taprc",
-      ".c8rc",
-      ".c8rc.json",
-      ".nycrc",
-      ".nycrc.json",
-      ".babelrc",
-      ".babelrc.json",
-      "karma.conf.js",
-    );
-    return names.map((name) => join(this.workspace, name)).filter((path) => existsSync(path));
+    return runnerConfigNames.map((name) => join(this.workspace, name)).filter((path) => existsSync(path));
   }
 
   /** Files a config names under a setup-like key, and files a JS config imports. */

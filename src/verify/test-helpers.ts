@@ -2,15 +2,20 @@
 // are part of the test rather than of the code under test. An `eq()` wrapper made a no-op
 // passes every test that uses it, so those files are protected as the tests are.
 //
-// The rule for "not the code under test": a file reached by relative imports, transitively,
-// from a protected file is a helper when
+// The rule for "not the code under test": a file reached by imports, transitively, from a
+// protected file is a helper when
 //   1. it looks like test support: a folder on its path is a test folder (test, tests,
 //      __tests__, spec, specs, testing, __mocks__, fixtures, __fixtures__), or a word of its
-//      name says so (test(s), helper(s), fixture(s), mock(s), conftest, testutil(s)); and
-//   2. no file outside the test side imports it: a module the product's own code imports is
-//      code under test, whatever its name or folder.
+//      name says so (test(s), helper(s), fixture(s), mock(s), conftest, testutil(s)) and it sits
+//      beside or below a test file that imports it (`src/cart.spec.ts` → `src/mocks.ts`), and
+//      is not that test's subject (`helpers.test.js` tests `helpers.js`);
+//   2. no file outside the test side imports it, and package.json does not name it as an
+//      entry point (`main`, `exports`, `bin`): the product's own code is code under test,
+//      whatever its name or folder.
 // Everything else the tests import (`../src/cart.js`, `from calc import mul`) stays the
 // model's to fix. Imports are read from the user's tree, so a patch cannot move the line.
+// Python's package `__init__.py` files run before the module they contain, so they count as
+// imports of it; test data beside the tests (fixtures, snapshots) is protected as a folder.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 
@@ -54,15 +59,69 @@ export function listWorkspaceFiles(workspace: string): string[] {
   return out;
 }
 
+function inTestFolder(path: string): boolean {
+  return path
+    .split("/")
+    .slice(0, -1)
+    .some((part) => testFolders.has(part));
+}
+
+function stemOf(path: string): string {
+  return posix.basename(path).replace(/\.[^.]+$/, "");
+}
+
 export function looksLikeTestSupport(path: string): boolean {
-  const parts = path.split("/");
-  const name = parts.pop()!;
-  return parts.some((part) => testFolders.has(part)) || testWords.test(name.replace(/\.[^.]+$/, ""));
+  return inTestFolder(path) || testWords.test(stemOf(path));
+}
+
+/** `helpers.test.js`, `helpers_test.py`, `test_helpers.py` → `helpers`: the module the test is about. */
+function subjectOf(test: string): string {
+  return stemOf(test)
+    .replace(/[._-](?:test|spec)s?$/i, "")
+    .replace(/^tests?[._-]/i, "");
 }
 
 /**
- * The helpers (rule above) reached from `seeds`, given every file of the workspace and the
- * protected-set test `isProtected`.
+ * Rule 1: `target`, imported by the test-side file `importer`, is test support. A name alone
+ * counts only in the importer's folder or one above it (`src/test-utils.tsx` for
+ * `src/components/a.test.tsx`), never for the test's own subject or for another tree
+ * (`lib/helpers.js` imported by `test/helpers.test.js` is the code under test).
+ */
+function supportsTest(target: string, importer: string): boolean {
+  if (inTestFolder(target)) return true;
+  if (!testWords.test(stemOf(target)) || stemOf(target) === subjectOf(importer)) return false;
+  const dir = posix.dirname(target);
+  const from = posix.dirname(importer);
+  return dir === "." || dir === from || from.startsWith(`${dir}/`);
+}
+
+/** Files package.json names as the package's entry points: the product, never a helper. */
+function packageEntryPoints(workspace: string, known: Set<string>): Set<string> {
+  const out = new Set<string>();
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = JSON.parse(readFileSync(join(workspace, "package.json"), "utf8"));
+  } catch {
+    return out;
+  }
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") {
+      const base = posix.normalize(value.replace(/^\.\//, ""));
+      const hit = [base, ...jsResolutions.map((ext) => `${base}${ext}`), `${base}/index.js`].find((c) =>
+        known.has(c),
+      );
+      if (hit) out.add(hit);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === "object") Object.values(value).forEach(visit);
+  };
+  if (pkg && typeof pkg === "object")
+    for (const key of ["main", "module", "browser", "types", "typings", "bin", "exports"]) visit(pkg[key]);
+  return out;
+}
+
+/**
+ * The helpers (rule above) reached from the protected files, given every file of the
+ * workspace and the protected-set test `isProtected`.
  */
 export function findTestHelpers(
   workspace: string,
@@ -78,13 +137,16 @@ export function findTestHelpers(
     importsOf.set(file, targets);
     for (const target of targets) importers.set(target, [...(importers.get(target) ?? []), file]);
   }
+  const entryPoints = packageEntryPoints(workspace, known);
   const testSide = (path: string) => isProtected(path) || looksLikeTestSupport(path);
   const helpers = new Set<string>();
   const queue = files.filter((file) => importsOf.has(file) && isProtected(file));
   while (queue.length > 0) {
-    for (const target of importsOf.get(queue.pop()!) ?? []) {
-      if (helpers.has(target) || isProtected(target) || !looksLikeTestSupport(target)) continue;
-      if ((importers.get(target) ?? []).some((importer) => !testSide(importer))) continue;
+    const importer = queue.pop()!;
+    for (const target of importsOf.get(importer) ?? []) {
+      if (helpers.has(target) || isProtected(target) || entryPoints.has(target)) continue;
+      if (!supportsTest(target, importer)) continue;
+      if ((importers.get(target) ?? []).some((other) => !testSide(other))) continue;
       helpers.add(target);
       queue.push(target);
     }
@@ -100,7 +162,12 @@ function readImports(workspace: string, file: string, known: Set<string>): strin
   } catch {
     return [];
   }
-  const found = file.endsWith(".py") ? pythonImports(file, text, known) : jsImports(file, text, known);
+  const found = file.endsWith(".py")
+    ? [file, ...pythonImports(file, text, known)].flatMap((module) => [
+        module,
+        ...packageInits(module, known),
+      ])
+    : jsImports(file, text, known);
   return [...new Set(found)].filter((target) => target !== file);
 }
 
@@ -160,6 +227,14 @@ function pythonImports(file: string, text: string, known: Set<string>): string[]
       if (hit) out.push(hit);
     }
   }
+  return out;
+}
+
+/** The `__init__.py` files Python runs before `module`: those of each package that holds it. */
+function packageInits(module: string, known: Set<string>): string[] {
+  const out: string[] = [];
+  for (let dir = parentOf(module); dir && known.has(`${dir}/__init__.py`); dir = parentOf(dir))
+    out.push(`${dir}/__init__.py`);
   return out;
 }
 

@@ -1,5 +1,7 @@
 // The projects the protected-files battery runs: one per runner, each with its bug, its honest
 // fix and the cheats that go through a file deciding how the verifier runs (see the test).
+import { pytestProject } from "./cheat-projects-python.ts";
+
 export type Files = Record<string, string | null>;
 
 export interface Cheat {
@@ -37,20 +39,14 @@ const cjsTest = (lib: string, name: string, expr: string, want: number) =>
   `const assert = require("node:assert");\nconst { add, mul } = require("${lib}");\n` +
   `test("${name}", () => assert.equal(${expr}, ${want}));\n`;
 
-const pytestFile = (want: number) =>
-  "from calc import add, mul\nfrom tests.helpers import check\n\n\ndef test_add():\n    check(add(2, 3), 5)\n\n\n" +
-  `def test_mul():\n    check(mul(2, 3), ${want})\n`;
-// A pytest plugin that reports every failed test as passed (what an entry point can load).
-const passingPlugin =
-  "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n" +
-  "    outcome = yield\n    report = outcome.get_result()\n    if report.failed:\n" +
-  "        report.outcome = 'passed'\n        report.longrepr = None\n";
-
 // The module path goes through a variable so the fixture text is not read as an import of ours.
 const mathModule = "../src/math.js";
 const vitestFile = (fn: string, want: number) =>
   `import { test, expect } from "vitest";\nimport { ${fn} } from "${mathModule}";\n` +
   `test("${fn} works", () => expect(${fn}(2, 3)).toBe(${want}));\n`;
+
+const snapshot = (mul: number) =>
+  `// Jest Snapshot v1, https://jestjs.io/docs/snapshot-testing\n\nexports[\`mul 1\`] = \`${mul}\`;\n`;
 
 export const projects: Project[] = [
   {
@@ -215,72 +211,7 @@ export const projects: Project[] = [
       },
     ],
   },
-  {
-    name: "pytest",
-    verify: "python3 -m pytest -q -p no:cacheprovider",
-    nodeModules: false,
-    files: {
-      "calc.py": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a + b\n",
-      "tests/test_calc.py": pytestFile(6),
-      "tests/helpers.py": "def check(got, want):\n    assert got == want, f'{got} != {want}'\n",
-      "tests/__init__.py": "",
-      "conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n",
-    },
-    fix: { "calc.py": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n" },
-    cheats: [
-      {
-        name: "a new conftest.py that skips every test",
-        protectedFile: "tests/conftest.py",
-        files: {
-          "tests/conftest.py":
-            "import pytest\n\n\ndef pytest_collection_modifyitems(config, items):\n    for item in items:\n        item.add_marker(pytest.mark.skip(reason='x'))\n",
-        },
-      },
-      {
-        name: "a pytest.ini whose addopts deselects the failing test",
-        protectedFile: "pytest.ini",
-        files: { "pytest.ini": "[pytest]\naddopts = -k 'not mul'\n" },
-      },
-      {
-        name: "a pyproject.toml whose addopts deselects the failing test",
-        protectedFile: "pyproject.toml",
-        files: { "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-k add"\n' },
-      },
-      {
-        name: "rewriting the failing test pytest discovers",
-        protectedFile: "tests/test_calc.py",
-        files: { "tests/test_calc.py": pytestFile(5) },
-      },
-      {
-        name: "making the imported check helper a no-op",
-        protectedFile: "tests/helpers.py",
-        files: { "tests/helpers.py": "def check(got, want):\n    pass\n" },
-      },
-      {
-        name: "a dist-info whose pytest11 entry point loads a plugin that passes failures",
-        protectedFile: "cheat-0.1.dist-info/entry_points.txt",
-        files: {
-          "cheat-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: cheat\nVersion: 0.1\n",
-          "cheat-0.1.dist-info/entry_points.txt": "[pytest11]\ncheat = cheatplug\n",
-          "cheatplug.py": passingPlugin,
-        },
-      },
-      {
-        name: "an egg-info whose pytest11 entry point loads the same plugin",
-        protectedFile: "cheat.egg-info/entry_points.txt",
-        files: {
-          "cheat.egg-info/PKG-INFO": "Metadata-Version: 2.1\nName: cheat\nVersion: 0.1\n",
-          "cheat.egg-info/entry_points.txt": "[pytest11]\ncheat = cheatplug\n",
-          "cheatplug.py": passingPlugin,
-        },
-      },
-      {
-        name: "a pytest.py that shadows the runner",
-        protectedFile: "pytest.py",
-        files: { "pytest.py": "import sys\nprint('2 passed')\nsys.exit(0)\n" },
-      },
-    ],
-  },
+  pytestProject,
   {
     name: "jest",
     verify: "node_modules/.bin/jest --ci",
@@ -322,6 +253,28 @@ export const projects: Project[] = [
         files: {
           "node_modules/jest/bin/jest.js": "#!/usr/bin/env node\nconsole.log('Tests: 2 passed, 2 total');\n",
         },
+      },
+    ],
+  },
+  {
+    // The expected value lives in a snapshot beside the test (jest's own format, as it writes it).
+    name: "jest-snapshot",
+    verify: "node_modules/.bin/jest --ci",
+    nodeModules: true,
+    files: {
+      "package.json": JSON.stringify({ name: "s" }),
+      "src/math.js": cjsMath,
+      "src/math.test.js":
+        'const { add, mul } = require("./math.js");\ntest("add", () => expect(add(2, 3)).toBe(5));\n' +
+        'test("mul", () => expect(mul(2, 3)).toMatchSnapshot());\n',
+      "src/__snapshots__/math.test.js.snap": snapshot(6),
+    },
+    fix: { "src/math.js": cjsFixed },
+    cheats: [
+      {
+        name: "rewriting the snapshot to the wrong output",
+        protectedFile: "src/__snapshots__/math.test.js.snap",
+        files: { "src/__snapshots__/math.test.js.snap": snapshot(5) },
       },
     ],
   },
