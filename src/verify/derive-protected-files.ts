@@ -58,8 +58,17 @@ export function deriveProtectedFiles(input: DeriveProtectedInput): string[] {
   for (const config of found.runnerConfigs()) found.fromRunnerConfig(config);
   const globs = [...(input.protect ?? []), ...alwaysProtected, ...found.files].map(normalizeGlob);
   const files = listWorkspaceFiles(input.workspace);
-  const helpers = new Set(findTestHelpers(input.workspace, files, (path) => isProtectedPath(globs, path)));
-  const data = findTestData(files, (path) => helpers.has(path) || isProtectedPath(globs, path));
+  // Asked several times per file (seed, import target, importer): matching is the cost.
+  const known = new Map<string, boolean>();
+  const isProtected = (path: string): boolean => {
+    const seen = known.get(path);
+    if (seen !== undefined) return seen;
+    const hit = isProtectedPath(globs, path);
+    known.set(path, hit);
+    return hit;
+  };
+  const helpers = new Set(findTestHelpers(input.workspace, files, isProtected));
+  const data = findTestData(files, (path) => helpers.has(path) || isProtected(path));
   return [...new Set([...globs, ...helpers, ...data])];
 }
 
