@@ -65,6 +65,7 @@ class LocalSandbox implements Sandbox {
       isolated: true,
       hostPid: instance.hostPid,
       toolchainMounts: instance.toolchainMounts,
+      readOnlyPaths: instance.readOnlyPaths,
       unenforced: instance.unenforced,
     };
   }
