@@ -5,7 +5,13 @@
 import { createHash } from "node:crypto";
 import { stripVTControlCharacters } from "node:util";
 import { applyPatchIn, PatchFormatError } from "../patch/index.ts";
-import { createSandbox, type Sandbox, type SandboxPolicy } from "../sandbox/index.ts";
+import {
+  createSandbox,
+  type LimitHit,
+  limitHitsOf,
+  type Sandbox,
+  type SandboxPolicy,
+} from "../sandbox/index.ts";
 import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { deriveProtection } from "./derive-protected-files.ts";
@@ -40,6 +46,7 @@ interface RawRun {
   timedOut: boolean;
   durationMs: number;
   output: string;
+  limitsHit?: LimitHit[];
 }
 
 // Test runners that watch for changes without CI set would never exit.
@@ -172,6 +179,8 @@ async function runCommand(
         ? result.stderr
         : `${result.stdout}${result.stdout.endsWith("\n") ? "" : "\n"}${result.stderr}`;
   const output = where.seenAs ? combined.replaceAll(where.seenAs, where.workspace) : combined;
+  const timeoutMs = spec.timeoutMs ?? sandbox.info.limits.timeoutMs;
+  const limitsHit = limitHitsOf(result, sandbox.info.limits, timeoutMs);
   return {
     command,
     hidden,
@@ -180,6 +189,7 @@ async function runCommand(
     timedOut: result.timedOut,
     durationMs: Math.round(result.durationMs),
     output,
+    ...(limitsHit ? { limitsHit } : {}),
   };
 }
 
@@ -211,6 +221,7 @@ function judge(runs: RawRun[], input: VerifyCandidateInput): CommandVerdict[] {
       feedback,
       ranNoTests: noTests,
       passed: run.exitCode === 0 && !run.timedOut && !noTests,
+      ...(run.limitsHit ? { limitsHit: run.limitsHit } : {}),
     };
   });
 }
