@@ -13,6 +13,11 @@
  *                'I' stdin bytes, 'E' stdin EOF, 'K' kill {u32 signal}, 'Q' quit
  * agent -> host: 'R' ready, 'P' started {u32 pid}, 'O' stdout, 'e' stderr, 'C' fd-3 bytes,
  *                'X' exit {i32 code, i32 signal, u64 outBytes}, 'F' spawn failed {message}
+ *
+ * Usage: cl-agent --preload LIB. LIB (cl-nodump.so) goes first in the LD_PRELOAD of every
+ * command, ahead of any the command's env names: each program then makes itself
+ * non-dumpable before its main runs, so no process inside can open another's /proc/N/mem
+ * or /proc/N/fd (all run as one uid; the kernel refuses those for a non-dumpable target).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +50,7 @@ struct child {
 };
 
 static struct child kids[MAX_CHILDREN];
+static const char *preload; /* the library every command gets in LD_PRELOAD */
 static unsigned char *rbuf;
 static size_t rlen, rcap;
 
@@ -101,6 +107,38 @@ static void pump(struct child *k, int *fd, char type) {
     k->produced += (uint64_t)n;
     if (room > 0) send_frame(type, k->id, buf, (uint32_t)(room < (uint64_t)n ? room : (uint64_t)n));
   }
+}
+
+/* In the child, before exec: LD_PRELOAD = LIB, then whatever the command asked for. The
+ * loader reads the last LD_PRELOAD and getenv the first, so every one of them gets LIB. */
+static char **with_preload(char **envp, uint32_t envc) {
+  static const char name[] = "LD_PRELOAD=";
+  const size_t nlen = sizeof name - 1;
+  char **out = calloc(envc + 2, sizeof *out);
+  uint32_t n = 0;
+  int seen = 0;
+  if (!out) return NULL;
+  for (uint32_t i = 0; i < envc; i++) {
+    if (strncmp(envp[i], name, nlen) != 0) {
+      out[n++] = envp[i];
+      continue;
+    }
+    const char *theirs = envp[i] + nlen;
+    size_t len = nlen + strlen(preload) + 1 + strlen(theirs) + 1;
+    char *entry = malloc(len);
+    if (!entry) return NULL;
+    snprintf(entry, len, "%s%s%s%s", name, preload, *theirs ? ":" : "", theirs);
+    out[n++] = entry;
+    seen = 1;
+  }
+  if (!seen) {
+    size_t len = nlen + strlen(preload) + 1;
+    char *entry = malloc(len);
+    if (!entry) return NULL;
+    snprintf(entry, len, "%s%s", name, preload);
+    out[n++] = entry;
+  }
+  return out;
 }
 
 static void spawn(uint32_t id, const unsigned char *p, uint32_t len) {
@@ -162,7 +200,12 @@ static void spawn(uint32_t id, const unsigned char *p, uint32_t len) {
       dprintf(2, "closedloop: cannot enter %s: %s\n", cwd, strerror(errno));
       _exit(126);
     }
-    execvpe(argv[0], argv, envp);
+    char **env = with_preload(envp, envc);
+    if (!env) {
+      dprintf(2, "closedloop: out of memory starting %s\n", argv[0]);
+      _exit(126);
+    }
+    execvpe(argv[0], argv, env);
     dprintf(2, "closedloop: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
@@ -305,9 +348,16 @@ static void reap(void) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   /* Sandboxed code runs as the same uid: keep it from reading or tracing the agent. */
   prctl(PR_SET_DUMPABLE, 0);
+  if (argc == 3 && !strcmp(argv[1], "--preload")) preload = argv[2];
+  /* Without the library every command would be open to the others: refuse to serve. */
+  if (!preload || access(preload, R_OK) != 0 || strchr(preload, ':') || strchr(preload, ' ')) {
+    fprintf(stderr, "cl-agent: usage: cl-agent --preload LIB (a readable library path; got %s)\n",
+            preload ? preload : "none");
+    return 2;
+  }
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);

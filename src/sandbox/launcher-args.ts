@@ -46,6 +46,8 @@ export interface LauncherArgsOptions {
   gid: number;
   limits: SandboxLimits;
   cgroup: SandboxCgroup | null;
+  /** Workspace-relative paths bound read-only over the workspace (checked: real, no links). */
+  readOnlyPaths?: readonly string[];
   /** As root: the workspace owner the sandbox uid is mapped from. */
   idmapFrom?: { uid: number; gid: number };
 }
@@ -53,6 +55,7 @@ export interface LauncherArgsOptions {
 /** cl-launch's arguments, ending in the bwrap command line it runs (seccomp program on fd 3). */
 export function buildLauncherArgs(options: LauncherArgsOptions): string[] {
   const { stateDir, binDir, workspace, home, homeMounts, uid, gid, limits, cgroup, idmapFrom } = options;
+  const readOnly = options.readOnlyPaths ?? [];
   // No single file may be larger than the disk budget: a sparse file would otherwise take no
   // disk yet cost its full size to read into a patch.
   // POSIX message queues are kernel memory outside every tmpfs: Linux's own default, explicitly.
@@ -121,6 +124,9 @@ export function buildLauncherArgs(options: LauncherArgsOptions): string[] {
     ...(isFileOrLink(join(workspace, ".closedloop"))
       ? []
       : ["--bind", join(stateDir, "layer", "hidden"), join(workspace, ".closedloop")]),
+    // Each bound from the overlay over itself, read-only: still the user's copy at boot,
+    // and a mount point, so it can be neither changed nor moved aside and replaced.
+    ...readOnly.flatMap((rel) => ["--ro-bind", join(stateDir, "merged", rel), join(workspace, rel)]),
     // bwrap's tmpfs for / and /dev have no size limit: after the mounts above they are
     // read-only (not recursively, so the mounts on them keep their own flags).
     "--remount-ro",
@@ -132,6 +138,10 @@ export function buildLauncherArgs(options: LauncherArgsOptions): string[] {
     "--seccomp",
     "3",
     `${insideBin}/cl-agent`,
+    // Preloaded into every command it starts, so that none can write another's memory or
+    // open its fds through /proc (the agent refuses to start without it).
+    "--preload",
+    `${insideBin}/cl-nodump.so`,
   ];
   return [
     "--state",

@@ -25,6 +25,7 @@ import { SandboxUnavailableError } from "./errors.ts";
 import { startHostPortBridge } from "./host-port-bridge.ts";
 import { buildLauncherArgs, insideBin, insideNet } from "./launcher-args.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
+import { resolveReadOnlyPaths } from "./read-only-paths.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
 import type {
@@ -57,11 +58,14 @@ export interface LocalInstance {
   cgroup: SandboxCgroup | null;
   /** The host folders of toolchains bound in read-only, and why. */
   toolchainMounts: ToolchainMount[];
+  readOnlyPaths: string[];
   /** Limits the rlimit fallback cannot hold (empty under a cgroup). */
   unenforced: UnenforcedLimit[];
   /** The sandbox's merged workspace and its writable layer, as the host can read them. */
   mergedPath(): string;
   upperPath(): string;
+  /** The writable layer's tmpfs (the disk budget), as the host can reach it. */
+  layerPath(): string;
   /** Host pid of a process inside the sandbox's namespaces (for nsenter). */
   innerPid(): number | undefined;
   stop(): Promise<void>;
@@ -85,7 +89,7 @@ async function sweepLeftovers(): Promise<void> {
 function stageBinaries(tools: LocalToolchain): string {
   const dir = join(runtimeRoot, "bin");
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const src of [tools.agent, tools.forwarder, tools.exporter]) {
+  for (const src of [tools.agent, tools.forwarder, tools.exporter, tools.nodump]) {
     if (!existsSync(src)) continue;
     const dst = join(dir, src.split("/").pop()!);
     if (
@@ -118,6 +122,8 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   const id = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const stateDir = join(runtimeRoot, `sbx-${id}`);
   const workspace = policy.workspace;
+  // Checked against the user's tree before anything is made (a bad path starts nothing).
+  const readOnlyPaths = resolveReadOnlyPaths(workspace, policy.readOnlyPaths ?? []);
   const owner = statSync(workspace);
   // As root, every sandbox gets its own unprivileged uid: an escape lands as nobody in
   // particular, and two sandboxes cannot signal or read each other even then.
@@ -182,6 +188,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     gid,
     limits,
     cgroup,
+    readOnlyPaths,
     idmapFrom: isRoot ? owner : undefined,
   });
 
@@ -251,6 +258,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     limitMechanism,
     cgroup,
     toolchainMounts: homeMounts,
+    readOnlyPaths,
     unenforced: cgroup
       ? []
       : [
@@ -261,6 +269,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
         ],
     mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
     upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
+    layerPath: () => `/proc/${hostPid}/root${stateDir}/layer`,
     innerPid: () => {
       try {
         const first = readFileSync(`/proc/${hostPid}/task/${hostPid}/children`, "utf8")

@@ -11,6 +11,7 @@ import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
 import { diffLocalInstance, maxFileBytes } from "./diff-local-instance.ts";
 import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
+import { limitsHitBetween, sampleLimits } from "./limit-events.ts";
 import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
 import { takeInstance, warmPoolKey } from "./local-warm-pool.ts";
 import { parseNetRules } from "./net-rules.ts";
@@ -64,6 +65,7 @@ class LocalSandbox implements Sandbox {
       isolated: true,
       hostPid: instance.hostPid,
       toolchainMounts: instance.toolchainMounts,
+      readOnlyPaths: instance.readOnlyPaths,
       unenforced: instance.unenforced,
     };
   }
@@ -80,6 +82,8 @@ class LocalSandbox implements Sandbox {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let control = "";
+    const limitSources = { counters: instance.cgroup?.limitEvents ?? [], layerPath: instance.layerPath() };
+    const before = sampleLimits(limitSources);
     const proc = instance.channel.spawn({
       argv: ["/bin/sh", "-c", cwdTrap + command],
       env: { ...instance.env, ...options.env },
@@ -117,6 +121,8 @@ class LocalSandbox implements Sandbox {
     }
     const newCwd = control.trim().split("\n").pop();
     if (newCwd?.startsWith("/")) this.cwd = newCwd;
+    const limitsHit = limitsHitBetween(before, sampleLimits(limitSources));
+    if (timedOut) limitsHit.push("timeout");
     return {
       exitCode: exit.exitCode,
       signal: exit.signal,
@@ -127,6 +133,7 @@ class LocalSandbox implements Sandbox {
       truncated: exit.outputBytes > this.limits.outputBytes,
       outputBytes: exit.outputBytes,
       cwd: this.cwd,
+      ...(limitsHit.length > 0 ? { limitsHit } : {}),
     };
   }
 

@@ -26,7 +26,13 @@ const slots = new Map<string, Slot>();
 
 export function warmPoolKey(policy: SandboxPolicy, limits: SandboxLimits): string | undefined {
   if (policy.warmPool === false || policy.allowNet?.length || policy.allowHostPorts?.length) return undefined;
-  return JSON.stringify([policy.workspace, limits, policy.env ?? [], policy.setEnv ?? {}]);
+  return JSON.stringify([
+    policy.workspace,
+    limits,
+    policy.env ?? [],
+    policy.setEnv ?? {},
+    policy.readOnlyPaths ?? [],
+  ]);
 }
 
 /** A booted instance for `key`: a spare if one is ready, else a fresh boot. */

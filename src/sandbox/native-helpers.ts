@@ -1,5 +1,6 @@
 // The small C helpers the local sandbox runs (launcher, in-sandbox agent, port forwarder,
-// change exporter for diff),
+// change exporter for diff, and the library preloaded into every command to keep it
+// non-dumpable),
 // found or built on first use. A checkout builds them into build/ (`prepare`); an installed
 // package cannot count on install scripts (npm 12 no longer runs a dependency's scripts), so
 // a missing helper is compiled at first use with the machine's C compiler — into build/
@@ -7,12 +8,12 @@
 // does the same up front.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("../../", import.meta.url).pathname;
-const helperNames = ["cl-launch", "cl-agent", "cl-forward", "cl-export"] as const;
+const helperNames = ["cl-launch", "cl-agent", "cl-forward", "cl-export", "cl-nodump.so"] as const;
 export type HelperName = (typeof helperNames)[number];
 
 export interface NativeHelpers {
@@ -21,6 +22,8 @@ export interface NativeHelpers {
   agent: string;
   forwarder: string;
   exporter: string;
+  /** Preloaded into every sandboxed command: makes it non-dumpable (native/cl-nodump.c). */
+  nodump: string;
 }
 
 export interface EnsureOptions {
@@ -53,11 +56,25 @@ function helpersIn(dir: string): NativeHelpers {
     agent: join(dir, "cl-agent"),
     forwarder: join(dir, "cl-forward"),
     exporter: join(dir, "cl-export"),
+    nodump: join(dir, "cl-nodump.so"),
   };
 }
 
 function isComplete(dir: string): boolean {
   return helperNames.every((name) => existsSync(join(dir, name)));
+}
+
+/**
+ * Whether the package's build/ was compiled from the sources beside it. A checkout that
+ * pulls a changed native/ (a security fix in the agent, say) without re-running `prepare`
+ * would otherwise keep running the old helpers. (The cache folder is keyed by the
+ * sources' hash, so it cannot be stale.)
+ */
+function isFresh(dir: string, packageRoot: string): boolean {
+  const src = join(packageRoot, "native");
+  if (!existsSync(src)) return true;
+  const newestSource = Math.max(...readdirSync(src).map((file) => statSync(join(src, file)).mtimeMs));
+  return helperNames.every((name) => statSync(join(dir, name)).mtimeMs >= newestSource);
 }
 
 /** Whether helpers can be written into `dir` (tried, not guessed from mode bits: root ignores them). */
@@ -76,8 +93,10 @@ function isWritable(dir: string): boolean {
 /** Helpers already built, without compiling anything. */
 export function findNativeHelpers(options: EnsureOptions = {}): NativeHelpers | undefined {
   const packageRoot = options.packageRoot ?? root;
-  for (const dir of [join(packageRoot, "build"), nativeCacheDir(options)])
-    if (isComplete(dir)) return helpersIn(dir);
+  const packageBuild = join(packageRoot, "build");
+  if (isComplete(packageBuild) && isFresh(packageBuild, packageRoot)) return helpersIn(packageBuild);
+  const cache = nativeCacheDir(options);
+  if (isComplete(cache)) return helpersIn(cache);
   return undefined;
 }
 

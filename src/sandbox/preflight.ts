@@ -18,6 +18,8 @@ export interface LocalToolchain {
   forwarder: string;
   /** Reads the sandbox's changes from inside it, for diff (native/cl-export.c). */
   exporter: string;
+  /** Preloaded into every command inside: keeps it non-dumpable (native/cl-nodump.c). */
+  nodump: string;
 }
 
 let cached: LocalToolchain | undefined;
@@ -101,8 +103,8 @@ export function preflightLocal(options: { path?: string } = {}): LocalToolchain 
     throw new SandboxUnavailableError(
       `the sandbox helpers could not be compiled (${built.error?.split("\n").at(-1) ?? "no C compiler"}): run 'closedloop setup' (it installs gcc), ${fallback}`,
     );
-  const { launcher, agent, forwarder, exporter } = built.helpers;
-  const tools = { bwrap, launcher, agent, forwarder, exporter };
+  const { launcher, agent, forwarder, exporter, nodump } = built.helpers;
+  const tools = { bwrap, launcher, agent, forwarder, exporter, nodump };
   const userns = diagnoseUserNamespaces();
   if (userns) throw new SandboxUnavailableError(userns);
   if (options.path === undefined) cached = tools;

@@ -14,7 +14,7 @@ function make(...rels: string[]): void {
   for (const rel of rels) mkdirSync(join(hostHome, rel), { recursive: true });
 }
 
-test("only allowlisted host variables get through; secrets (LC_SECRET_TOKEN too), sockets and cloud credentials do not", () => {
+test("only allowlisted host variables get through; secrets (LC_SECRET_TOKEN too), sockets, cloud credentials and the host's loader variables do not", () => {
   const { env } = buildSandboxEnv({
     ...base,
     policy: {},
@@ -34,6 +34,10 @@ test("only allowlisted host variables get through; secrets (LC_SECRET_TOKEN too)
       AWS_SECRET_ACCESS_KEY: "aws",
       AWS_PROFILE: "prod",
       NPM_CONFIG_USERCONFIG: "/root/.npmrc",
+      // The agent puts its own library in LD_PRELOAD inside (cl-nodump.so); the host's never.
+      LD_PRELOAD: "/usr/lib/host-hook.so",
+      LD_AUDIT: "/usr/lib/host-audit.so",
+      LD_LIBRARY_PATH: "/opt/host/lib",
     },
   });
   assert.deepEqual(env, {

@@ -18,6 +18,12 @@ export interface SandboxPolicy {
   /** Extra variables set inside (not taken from the host). */
   setEnv?: Record<string, string>;
   limits?: Partial<SandboxLimits>;
+  /**
+   * Workspace-relative files and folders that nothing inside may write, remove, rename or
+   * replace (local backend: bound read-only over the workspace; symlinked paths and paths
+   * missing from the user's tree are skipped). The `process` backend isolates nothing.
+   */
+  readOnlyPaths?: string[];
   /** Called for every network attempt through the proxy or a host-port bridge. */
   onNetEvent?: (event: NetEvent) => void;
   /**
@@ -98,7 +104,19 @@ export interface ExecResult {
   outputBytes: number;
   /** Working directory after the command (a `cd` sticks for the next command). */
   cwd: string;
+  /**
+   * The sandbox's limits this command ran into, as the kernel reports them (see
+   * limit-events.ts): absent when none was hit or the backend cannot know (process backend).
+   */
+  limitsHit?: LimitName[];
 }
+
+/**
+ * A limit that can stop a command: "memory" (a process was OOM-killed), "processes" (a fork
+ * failed at the process cap), "disk" (the writable layer filled up), "timeout" (killed at its
+ * wall time). Output past `outputBytes` is only dropped, never a stop: that is `truncated`.
+ */
+export type LimitName = "memory" | "processes" | "disk" | "timeout";
 
 export interface DirEntry {
   name: string;
@@ -139,6 +157,8 @@ export interface SandboxInfo {
   hostPid?: number;
   /** What of the host's home (toolchains only) the sandbox sees, each with its reason. */
   toolchainMounts?: readonly ToolchainMount[];
+  /** The workspace paths bound read-only (policy.readOnlyPaths as they were found). */
+  readOnlyPaths?: readonly string[];
   /** Limits this mechanism cannot enforce here, each with why: said, never silently dropped. */
   unenforced?: readonly UnenforcedLimit[];
 }

@@ -2,6 +2,7 @@
 // compacted failures, and what changed since the last verification. Hidden checks show
 // only that they passed or that one failed — never their command or output, so the model
 // cannot tailor the code to them.
+import { describeLimitHit, type LimitRaisers } from "../sandbox/index.ts";
 import type { Finding } from "../signals/index.ts";
 import { describeTampering, type TamperFinding } from "./tamper-scan.ts";
 import type { CommandVerdict, Verdict, VerifyResult } from "./types.ts";
@@ -84,13 +85,25 @@ function headline(input: VerifyTextInput): string {
   }
 }
 
+/** How `closedloop run` raises each limit of the clean room (its flags and config keys). */
+const runRaisers: LimitRaisers = {
+  memory: { flag: "--memory", configKey: "memory" },
+  disk: { flag: "--disk", configKey: "disk" },
+  timeout: { flag: "--verify-timeout", configKey: "verifyTimeout" },
+};
+
 export function describeCommandEnd(command: CommandVerdict): string {
   const took = formatTook(command.durationMs);
-  if (command.timedOut) return `timed out and was killed · ${took}`;
-  if (command.exitCode === null) return `killed by signal ${command.signal ?? "(unknown)"} · ${took}`;
+  // A failed command that ran into a limit says which, and how to raise it; a passing one needs no advice.
+  const limits = command.passed
+    ? ""
+    : (command.limitsHit ?? []).map((hit) => `; ${describeLimitHit(hit, runRaisers)}`).join("");
+  if (command.timedOut) return `timed out and was killed · ${took}${limits}`;
+  if (command.exitCode === null)
+    return `killed by signal ${command.signal ?? "(unknown)"} · ${took}${limits}`;
   if (command.ranNoTests)
     return `exit code 0 but it ran no tests · ${took} (a test run that runs nothing proves nothing; the tests must exist and run)`;
-  return `exit code ${command.exitCode} · ${took}`;
+  return `exit code ${command.exitCode} · ${took}${limits}`;
 }
 
 function formatTook(ms: number): string {

@@ -1,5 +1,6 @@
 // A verifier spec and what it says. The verdict that ends a run is always decided in a
 // fresh sandbox built from the user's tree plus the candidate patch (the clean room).
+import type { LimitHit } from "../sandbox/index.ts";
 import type { CompactFeedback, Finding } from "../signals/index.ts";
 import type { Progress } from "./progress.ts";
 import type { TamperFinding } from "./tamper-scan.ts";
@@ -60,6 +61,8 @@ export interface CommandVerdict {
   timedOut: boolean;
   /** Exit 0 from a test runner that ran no tests: a failure, since it proves nothing. */
   ranNoTests: boolean;
+  /** The sandbox limits the command ran into (memory, processes, disk, timeout), with their values. */
+  limitsHit?: LimitHit[];
   /**
    * Set when this entry is a browser check, not a shell command; its exitCode is then 0 or 1
    * (pass or fail) so every report can treat it like a command.

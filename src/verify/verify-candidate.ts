@@ -7,7 +7,13 @@ import { readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { applyPatchIn, PatchFormatError } from "../patch/index.ts";
-import { createSandbox, type Sandbox, type SandboxPolicy } from "../sandbox/index.ts";
+import {
+  createSandbox,
+  type LimitHit,
+  limitHitsOf,
+  type Sandbox,
+  type SandboxPolicy,
+} from "../sandbox/index.ts";
 import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { deriveProtection } from "./derive-protected-files.ts";
@@ -48,6 +54,7 @@ interface RawRun {
   timedOut: boolean;
   durationMs: number;
   output: string;
+  limitsHit?: LimitHit[];
 }
 
 // Test runners that watch for changes without CI set would never exit.
@@ -189,6 +196,8 @@ async function runCommand(
         ? result.stderr
         : `${result.stdout}${result.stdout.endsWith("\n") ? "" : "\n"}${result.stderr}`;
   const output = where.seenAs ? combined.replaceAll(where.seenAs, where.workspace) : combined;
+  const timeoutMs = spec.timeoutMs ?? sandbox.info.limits.timeoutMs;
+  const limitsHit = limitHitsOf(result, sandbox.info.limits, timeoutMs);
   return {
     command,
     hidden,
@@ -197,6 +206,7 @@ async function runCommand(
     timedOut: result.timedOut,
     durationMs: Math.round(result.durationMs),
     output,
+    ...(limitsHit ? { limitsHit } : {}),
   };
 }
 
@@ -228,6 +238,7 @@ function judge(runs: RawRun[], input: VerifyCandidateInput): CommandVerdict[] {
       feedback,
       ranNoTests: noTests,
       passed: run.exitCode === 0 && !run.timedOut && !noTests,
+      ...(run.limitsHit ? { limitsHit: run.limitsHit } : {}),
     };
   });
 }

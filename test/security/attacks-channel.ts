@@ -6,6 +6,9 @@
 // Both target the local backend's own processes; on `process` the same payload would hit
 // the host's real PID 1 and other sandboxes, so they run on `local` only (appliesTo), and
 // were shown to get through against the code before the fix (see the issue 9 report).
+// The ancestor attacks aim only at the command's own shell (the injector refuses any
+// parent that is not a shell); on `process` that shell is a child of the test, so they run
+// there too and get through: that backend does not claim to isolate anything.
 import type { Attack } from "./attack-context.ts";
 import { summarize } from "./attack-helpers.ts";
 
@@ -36,6 +39,44 @@ export const channelAttacks: Attack[] = [
       if (r.exitCode === 99) throw new Error(`the injector does not work here: ${summarize(r)}`);
       // A SandboxProtocolError (exec threw) means the host refused what it heard: held.
       return { escaped: believedForgery(r), evidence: `host heard ${summarize(r)}` };
+    },
+  },
+  {
+    id: "forge-ancestor-exit",
+    category: "channel",
+    title: "code injected through /proc/PPID/mem into the command's own shell cannot change its exit status",
+    async run(ctx) {
+      const sb = await ctx.sandbox();
+      // The shell waits in wait4 for the injector; exit_group(0) written where that call
+      // returns would end it with 0 instead of the 7 it is about to exit with.
+      const r = await ctx.sh(
+        sb,
+        `${ctx.payload("forge", "calibrate")} >/dev/null || exit 99; ${ctx.payload("forge", "exit-parent")}; echo REAL; exit 7`,
+        { timeoutMs: 15_000 },
+      );
+      if (r.exitCode === 99) throw new Error(`the injector does not work here: ${summarize(r)}`);
+      return { escaped: r.exitCode !== 7, evidence: `host heard ${summarize(r)}` };
+    },
+  },
+  {
+    id: "forge-through-ancestor-fd",
+    category: "channel",
+    title: "a process without the command's stdout cannot write into it through /proc/PPID/fd/1",
+    // On `process` the command's stdout is a socket (node's stdio), which /proc/N/fd cannot
+    // reopen (ENXIO): it would hold there by accident, which calibrates nothing.
+    appliesTo: ["local"],
+    async run(ctx) {
+      const sb = await ctx.sandbox();
+      // The injector's own stdout is /dev/null (it says so itself, on stderr: a redirection
+      // here would be made by the shell on its own fd 1): only its parent's reaches the host.
+      const r = await ctx.sh(
+        sb,
+        `${ctx.payload("forge", "parent-fd", 1)}; [ $? = 3 ] && exit 99; echo REAL; exit 7`,
+        { timeoutMs: 15_000 },
+      );
+      if (r.exitCode === 99)
+        throw new Error(`writing through /proc/N/fd does not work here: ${summarize(r)}`);
+      return { escaped: r.stdout.includes("FORGED-THROUGH-FD"), evidence: `host heard ${summarize(r)}` };
     },
   },
   {
