@@ -21,7 +21,7 @@ export const batchUsage = `usage: closedloop batch TASKS.jsonl --out DIR [option
 
 A task record (one JSON object a line): instance_id; workspace (a folder) or repo + base_commit
 (a local path or file:// URL, checked out into DIR/workspaces); task (or problem_statement);
-verify, protect, hidden (lists); fail_to_pass, pass_to_pass (test lists); max_steps, max_cost,
+verify, protect, allow_edit, hidden (lists); fail_to_pass, pass_to_pass (test lists); max_steps, max_cost,
 max_time; model. What a record leaves out comes from the flags below, then the workspace's
 closedloop.config.json. Running the same command again continues where it stopped.
 

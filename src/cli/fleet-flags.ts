@@ -29,6 +29,7 @@ export const batchFlags = {
   },
   verify: runFlags.verify,
   protect: runFlags.protect,
+  "allow-edit": runFlags["allow-edit"],
   hidden: runFlags.hidden,
   "verify-timeout": runFlags["verify-timeout"],
   model: runFlags.model,
@@ -76,7 +77,13 @@ export function taskDefaultsFor(values: FlagValues<typeof batchFlags>, workspace
   };
   const knobs = parseSandboxKnobs(pick);
   const out: TaskDefaults = { sandbox: knobs.backend, allowNet: knobs.allowNet };
-  const lists = { verify: "verify", protect: "protect", hidden: "hidden", models: "model" } as const;
+  const lists = {
+    verify: "verify",
+    protect: "protect",
+    allowEdit: "allow-edit",
+    hidden: "hidden",
+    models: "model",
+  } as const;
   for (const [key, flag] of Object.entries(lists)) {
     const list = listOf(pick(flag));
     if (list.length > 0) out[key as keyof typeof lists] = list;

@@ -41,6 +41,7 @@ export async function runAttempts(options: RunOptions): Promise<number> {
       ...(model ? { model } : {}),
       verify: options.verify,
       protect: options.protect,
+      ...(options.allowEdit.length > 0 ? { allowEdit: options.allowEdit } : {}),
       hidden: options.hidden,
       ...(options.browserChecks.length > 0 ? { browserChecks: options.browserChecks } : {}),
       ...(options.verifyTimeoutMs !== undefined ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),

@@ -52,8 +52,24 @@ test("--timeout kills a hung command and says so", () => {
   const started = Date.now();
   const r = cli([...proc, "--timeout", "500ms", "--", "sleep 100"]);
   assert.equal(r.status, 143);
-  assert.match(r.stderr, /timeout and was killed/);
+  assert.match(
+    r.stderr,
+    /timeout and was killed; the time limit is 500 ms per command; raise it with --timeout 1s\n/,
+  );
   assert.ok(Date.now() - started < 20_000);
+});
+
+test("a command that fills the local sandbox's disk budget is told so, with the flag that raises it", () => {
+  const fill = "for i in $(seq 1 10); do head -c 1000000 /dev/zero > f$i || exit 1; done";
+  const r = cli(["--disk", "8m", "--", fill]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /closedloop sandbox: it filled the sandbox's disk budget \(8 MiB for changed files, \/tmp and HOME\); raise it with --disk 16m\n/,
+  );
+  const fine = cli(["--disk", "8m", "--", "echo ok > f"]);
+  assert.equal(fine.status, 0, fine.stderr);
+  assert.doesNotMatch(fine.stderr, /limit|budget/);
 });
 
 test("stdin piped by a shell reaches the command", () => {

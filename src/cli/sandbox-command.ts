@@ -4,7 +4,7 @@
 import { fstatSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BackendName, SandboxLimits, SandboxPolicy } from "../sandbox/index.ts";
-import { createSandbox } from "../sandbox/index.ts";
+import { createSandbox, describeLimitHit, type LimitRaisers, limitHitsOf } from "../sandbox/index.ts";
 import { shellQuote, signalExitCode, UserError } from "../util/index.ts";
 import { createPickValue } from "./file-config.ts";
 import { type FlagTable, formatFlagHelp, parseFlagTable } from "./flag-table.ts";
@@ -16,6 +16,13 @@ const sandboxCommandFlags = {
   diff: { help: "print the patch of what COMMAND changed" },
   help: { short: "h", help: "this text" },
 } as const satisfies FlagTable;
+
+/** `closedloop sandbox` reads no config file: a limit is raised by its flag only. */
+const sandboxRaisers: LimitRaisers = {
+  memory: { flag: "--memory" },
+  disk: { flag: "--disk" },
+  timeout: { flag: "--timeout" },
+};
 
 export const sandboxUsage = `usage: closedloop sandbox [options] -- COMMAND...
 
@@ -51,10 +58,6 @@ export function parseSandboxArgs(argv: string[], cwd: string): SandboxCommandOpt
     // One word is a shell string as typed; several are quoted so `-- printf '%s' "a b"` means what it says.
     command: positionals.length === 1 ? positionals[0]! : positionals.map(shellQuote).join(" "),
   };
-}
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** The host's stdin when it is a pipe or a file; a terminal or socket is never waited on. */
@@ -101,10 +104,10 @@ export async function run(argv: string[]): Promise<number> {
       onStdout: (chunk) => process.stdout.write(chunk),
       onStderr: (chunk) => process.stderr.write(chunk),
     });
-    if (result.timedOut) {
-      process.stderr.write(
-        `closedloop sandbox: the command ran past its ${formatMs(sandbox.info.limits.timeoutMs)} timeout and was killed\n`,
-      );
+    // The limits it ran into (the kernel's word, see limit-events.ts), each with the flag that raises it.
+    for (const hit of limitHitsOf(result, sandbox.info.limits, sandbox.info.limits.timeoutMs) ?? []) {
+      const what = hit.limit === "timeout" ? "the command ran past its timeout and was killed; " : "";
+      process.stderr.write(`closedloop sandbox: ${what}${describeLimitHit(hit, sandboxRaisers)}\n`);
     }
     if (options.diff) {
       const patch = await sandbox.diff();

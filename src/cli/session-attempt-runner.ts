@@ -88,10 +88,12 @@ function resultOf(job: AttemptJob, store: RunStore, events: LoopEvent[]): Attemp
   };
 }
 
-function launchFor(job: AttemptJob): LaunchSpec {
+/** The run an attempt job starts (exported for its test). */
+export function launchFor(job: AttemptJob): LaunchSpec {
   const spec = parseVerifierSpec({
     verify: job.verify,
     protect: job.protect,
+    ...(job.allowEdit ? { allowEdit: job.allowEdit } : {}),
     hidden: job.hidden,
     ...(job.browserChecks ? { browserChecks: job.browserChecks } : {}),
     ...(job.verifyTimeoutMs !== undefined ? { timeoutMs: job.verifyTimeoutMs } : {}),

@@ -20,6 +20,8 @@ export interface AttemptJob {
   model?: string;
   verify: string[];
   protect: string[];
+  /** Protected paths the model may change anyway (`--allow-edit`); absent means none. */
+  allowEdit?: string[];
   hidden: string[];
   browserChecks?: BrowserCheckSpec[];
   verifyTimeoutMs?: number;

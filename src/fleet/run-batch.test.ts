@@ -127,3 +127,34 @@ test("a second batch on the same folder is refused while the first runs", async 
   release();
   await first;
 });
+
+test("allow_edit reaches every attempt's job: the record's own list, else the batch's --allow-edit", async () => {
+  const jobs: { id: string; allowEdit?: string[] }[] = [];
+  const runner: AttemptRunner = async (job) => {
+    jobs.push({ id: job.instanceId, ...(job.allowEdit ? { allowEdit: job.allowEdit } : {}) });
+    return { ...unrunResult(job, "error", "ok", "test"), outcome: "verified", verified: true };
+  };
+  const own = JSON.stringify({
+    instance_id: "own",
+    workspace: scratch,
+    task: "t",
+    verify: ["true"],
+    allow_edit: ["package.json", "package-lock.json"],
+  });
+  await runBatch({
+    tasksFile: tasksFile("allow-edit", ["plain"], own),
+    outDir: join(scratch, "allow-edit"),
+    queue: createInProcessQueue({ concurrency: 1, runner }),
+    taskWindow: 1,
+    attempts: 1,
+    pick: "first",
+    defaultsFor: () => ({ allowEdit: ["Cargo.toml"] }),
+  });
+  assert.deepEqual(
+    jobs.sort((a, b) => a.id.localeCompare(b.id)),
+    [
+      { id: "own", allowEdit: ["package.json", "package-lock.json"] },
+      { id: "plain", allowEdit: ["Cargo.toml"] },
+    ],
+  );
+});

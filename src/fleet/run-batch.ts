@@ -25,6 +25,7 @@ import { prepareTaskWorkspace, TaskSetupError } from "./task-workspace.ts";
 export interface TaskDefaults {
   verify?: string[];
   protect?: string[];
+  allowEdit?: string[];
   hidden?: string[];
   /** Attempt i uses models[(i - 1) % models.length]; empty means the configured default. */
   models?: string[];
@@ -86,6 +87,7 @@ export function attemptJobs(
   if (verify.length === 0)
     throw new TaskSetupError("no verifier: give verify in the record, --verify, or closedloop.config.json");
   const models = pick("models") ?? [];
+  const allowEdit = task.allowEdit ?? pick("allowEdit") ?? [];
   return Array.from({ length: o.attempts }, (_, i): AttemptJob => {
     const model = task.model ?? models[i % Math.max(1, models.length)];
     const maxCostUsd = task.maxCostUsd ?? pick("maxCostUsd");
@@ -105,6 +107,7 @@ export function attemptJobs(
       ...(model ? { model } : {}),
       verify,
       protect: task.protect ?? pick("protect") ?? [],
+      ...(allowEdit.length > 0 ? { allowEdit } : {}),
       hidden: task.hidden ?? pick("hidden") ?? [],
       ...(task.failToPass ? { failToPass: task.failToPass } : {}),
       ...(task.passToPass ? { passToPass: task.passToPass } : {}),

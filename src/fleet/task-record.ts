@@ -16,6 +16,8 @@ export interface TaskRecord {
   baseCommit?: string;
   verify?: string[];
   protect?: string[];
+  /** Protected paths the model may change anyway (as `run --allow-edit`). */
+  allowEdit?: string[];
   hidden?: string[];
   failToPass?: string[];
   passToPass?: string[];
@@ -47,6 +49,7 @@ const knownFields = new Set([
   "base_commit",
   "verify",
   "protect",
+  "allow_edit",
   "hidden",
   "fail_to_pass",
   "pass_to_pass",
@@ -141,6 +144,7 @@ export function parseTaskRecord(value: unknown, line: number, baseDir: string): 
   const lists = {
     verify: stringList(record, "verify"),
     protect: stringList(record, "protect"),
+    allowEdit: stringList(record, "allow_edit"),
     hidden: stringList(record, "hidden"),
     failToPass: stringList(record, "fail_to_pass") ?? stringList(record, "FAIL_TO_PASS"),
     passToPass: stringList(record, "pass_to_pass") ?? stringList(record, "PASS_TO_PASS"),

@@ -1,7 +1,7 @@
 // One command in a sandbox, answered the way the loop answers the model: exit status, the
 // compacted findings (failing tests and errors with their first location), and the raw
 // output capped head-and-tail so a huge log cannot flood the client.
-import type { Sandbox } from "../sandbox/index.ts";
+import type { LimitName, Sandbox } from "../sandbox/index.ts";
 import { type CompactFeedback, createOutputCompactor } from "../signals/index.ts";
 import { truncateMiddle } from "../util/index.ts";
 
@@ -10,6 +10,8 @@ export interface ExecFeedback {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** The sandbox limits it ran into, as the sandbox reports them (absent: none known). */
+  limitsHit?: LimitName[];
   durationMs: number;
   cwd: string;
   feedback: CompactFeedback;
@@ -63,6 +65,7 @@ export async function execWithFeedback(
     exitCode: result.exitCode,
     signal: result.signal,
     timedOut: result.timedOut,
+    ...(result.limitsHit ? { limitsHit: result.limitsHit } : {}),
     durationMs: Math.round(result.durationMs),
     cwd: result.cwd,
     feedback,

@@ -20,8 +20,19 @@ export interface SandboxCgroup {
   mechanism: Exclude<LimitMechanism, "rlimit" | "none">;
   /** Files the launcher writes its pid into (one per v1 controller, one for v2). */
   procsFiles: string[];
+  /**
+   * The kernel's counters of limit hits: `key N` lines in `file` (v2 memory.events oom_kill,
+   * v1 memory.oom_control oom_kill; pids.events max on both), read before and after a command.
+   */
+  limitEvents: LimitEventCounter[];
   /** Kills whatever is left and removes the directories; safe to call twice. */
   remove(): Promise<void>;
+}
+
+export interface LimitEventCounter {
+  limit: "memory" | "processes";
+  file: string;
+  key: string;
 }
 
 type Layout = { version: "v2"; parent: string } | { version: "v1"; parents: Record<string, string> };
@@ -130,6 +141,10 @@ export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxC
     return {
       mechanism: "cgroup-v2",
       procsFiles: [join(dir, "cgroup.procs")],
+      limitEvents: [
+        { limit: "memory", file: join(dir, "memory.events"), key: "oom_kill" },
+        { limit: "processes", file: join(dir, "pids.events"), key: "max" },
+      ],
       async remove() {
         try {
           write(join(dir, "cgroup.kill"), "1");
@@ -158,6 +173,11 @@ export function createSandboxCgroup(id: string, limits: SandboxLimits): SandboxC
   return {
     mechanism: "cgroup-v1",
     procsFiles: Object.values(dirs).map((d) => join(d, "cgroup.procs")),
+    // memory.failcnt also counts limit hits that reclaim absorbed, so only oom_kill means a kill.
+    limitEvents: [
+      { limit: "memory", file: join(memory, "memory.oom_control"), key: "oom_kill" },
+      { limit: "processes", file: join(dirs.pids!, "pids.events"), key: "max" },
+    ],
     async remove() {
       for (const dir of Object.values(dirs)) killAll(dir);
       await Promise.all(Object.values(dirs).map((d) => removeDir(d)));

@@ -2,6 +2,7 @@
 // a new backend is one file beside its siblings plus one line in `backends`.
 import type { BackendName, Sandbox, SandboxPolicy } from "./types.ts";
 
+export { describeLimitHit, type LimitHit, type LimitRaisers, limitHitsOf } from "./describe-limit-hit.ts";
 export {
   PathOutsideWorkspaceError,
   SandboxDiffError,

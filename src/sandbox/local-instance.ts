@@ -58,6 +58,8 @@ export interface LocalInstance {
   /** The sandbox's merged workspace and its writable layer, as the host can read them. */
   mergedPath(): string;
   upperPath(): string;
+  /** The writable layer's tmpfs (the disk budget), as the host can reach it. */
+  layerPath(): string;
   /** Host pid of a process inside the sandbox's namespaces (for nsenter). */
   innerPid(): number | undefined;
   stop(): Promise<void>;
@@ -259,6 +261,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
         ],
     mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
     upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
+    layerPath: () => `/proc/${hostPid}/root${stateDir}/layer`,
     innerPid: () => {
       try {
         const first = readFileSync(`/proc/${hostPid}/task/${hostPid}/children`, "utf8")

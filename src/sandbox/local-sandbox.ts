@@ -10,6 +10,7 @@ import { join, posix } from "node:path";
 import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
 import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
+import { limitsHitBetween, sampleLimits } from "./limit-events.ts";
 import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
 import { takeInstance, warmPoolKey } from "./local-warm-pool.ts";
 import { parseNetRules } from "./net-rules.ts";
@@ -79,6 +80,8 @@ class LocalSandbox implements Sandbox {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let control = "";
+    const limitSources = { counters: instance.cgroup?.limitEvents ?? [], layerPath: instance.layerPath() };
+    const before = sampleLimits(limitSources);
     const proc = instance.channel.spawn({
       argv: ["/bin/sh", "-c", cwdTrap + command],
       env: { ...instance.env, ...options.env },
@@ -116,6 +119,8 @@ class LocalSandbox implements Sandbox {
     }
     const newCwd = control.trim().split("\n").pop();
     if (newCwd?.startsWith("/")) this.cwd = newCwd;
+    const limitsHit = limitsHitBetween(before, sampleLimits(limitSources));
+    if (timedOut) limitsHit.push("timeout");
     return {
       exitCode: exit.exitCode,
       signal: exit.signal,
@@ -126,6 +131,7 @@ class LocalSandbox implements Sandbox {
       truncated: exit.outputBytes > this.limits.outputBytes,
       outputBytes: exit.outputBytes,
       cwd: this.cwd,
+      ...(limitsHit.length > 0 ? { limitsHit } : {}),
     };
   }
 

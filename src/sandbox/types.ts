@@ -107,7 +107,19 @@ export interface ExecResult {
   outputBytes: number;
   /** Working directory after the command (a `cd` sticks for the next command). */
   cwd: string;
+  /**
+   * The sandbox's limits this command ran into, as the kernel reports them (see
+   * limit-events.ts): absent when none was hit or the backend cannot know (process backend).
+   */
+  limitsHit?: LimitName[];
 }
+
+/**
+ * A limit that can stop a command: "memory" (a process was OOM-killed), "processes" (a fork
+ * failed at the process cap), "disk" (the writable layer filled up), "timeout" (killed at its
+ * wall time). Output past `outputBytes` is only dropped, never a stop: that is `truncated`.
+ */
+export type LimitName = "memory" | "processes" | "disk" | "timeout";
 
 export interface DirEntry {
   name: string;

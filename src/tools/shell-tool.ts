@@ -4,7 +4,7 @@
 // bounded, and the full text is saved inside the sandbox under /tmp (never in the workspace,
 // so it cannot leak into the patch) where read_file can open it.
 import { z } from "zod";
-import type { ExecResult, Sandbox } from "../sandbox/index.ts";
+import { describeLimitHit, type ExecResult, limitHitsOf, type Sandbox } from "../sandbox/index.ts";
 import { compactOutput } from "../signals/index.ts";
 import { countLines, truncateMiddle } from "../util/index.ts";
 import { defineTool, errorResult } from "./define-tool.ts";
@@ -64,6 +64,11 @@ export function createShellTool(options: ShellToolOptions = {}): Tool {
       const digest = feedback.summary.status === "parsed" ? dropCommandLine(feedback.text, command) : raw;
       const shown = truncateMiddle(raw.length <= budget ? raw : digest, budget, outputPath).text;
       const lines = [`$ ${command}`, describeEnd(result, timeoutMs)];
+      // The limits the sandbox says the command ran into (a time-out is in the line above);
+      // no flag is named: the model cannot raise a limit, only use less.
+      const stoppedBy = { limitsHit: result.limitsHit?.filter((l) => l !== "timeout"), timedOut: false };
+      for (const hit of limitHitsOf(stoppedBy, context.sandbox.info.limits, 0) ?? [])
+        lines.push(`[${describeLimitHit(hit, {})}]`);
       if (result.truncated)
         lines.push(
           `[the command wrote ${result.outputBytes} bytes; the sandbox kept only the first part, the rest was dropped]`,
@@ -82,6 +87,7 @@ export function createShellTool(options: ShellToolOptions = {}): Tool {
           signal: result.signal,
           durationMs: result.durationMs,
           timedOut: result.timedOut,
+          ...(result.limitsHit ? { limitsHit: result.limitsHit } : {}),
           outputChars: raw.length,
           outputPath,
           summary: feedback.summary,

@@ -45,7 +45,16 @@ test("runner, compiler and package-manager files are protected at any depth, exi
     "Makefile",
     ".env.test",
     "node_modules/jest/bin/jest.js",
+    "src/node_modules/tape/index.js",
     "pytest.py",
+    "cheat-0.1.dist-info/entry_points.txt",
+    "lib/cheat.egg-info/entry_points.txt",
+    "cheat.egg-link",
+    "__editable__.cheat-0.1.pth",
+    "__editable___cheat_finder.py",
+    "deep/er/x.pth",
+    "usercustomize.py",
+    "tests/__pycache__/test_calc.cpython-311.pyc",
   ])
     assert.equal(protects(ws, ["npm test"], path), true, path);
   for (const path of [
@@ -73,6 +82,7 @@ test("the verifier's script, its preloads and the scripts it reaches through npm
     "test/setup.cjs": "",
     "test/hooks.mjs": "",
     "test/run.js": "",
+    "tools/lint.js": "",
     "src/index.js": "",
   });
   for (const path of [
@@ -85,7 +95,7 @@ test("the verifier's script, its preloads and the scripts it reaches through npm
     assert.equal(protects(ws, ["npm test"], path), true, path);
   assert.equal(protects(ws, ["node test/run.js"], "test/run.js"), true);
   assert.equal(protects(ws, ["npm test"], "src/index.js"), false, "source stays the model's");
-  assert.equal(protects(ws, ["npm test"], "test/run.js"), false, "not named by this verifier");
+  assert.equal(protects(ws, ["npm test"], "tools/lint.js"), false, "not named by this verifier");
   assert.equal(protects(ws, ["tsc -p . src/index.js"], "src/index.js"), false, "tsc's operands are source");
 });
 
@@ -135,4 +145,115 @@ test("command lines are split into simple commands with quotes removed", () => {
     ["make"],
     ["cat"],
   ]);
+});
+
+test("a folder operand protects everything under it, new files too; a glob what it matches", () => {
+  const ws = project("operands", {
+    "test/cart.test.js": "",
+    "test/deep/helpers.js": "",
+    "spec/a.spec.js": "",
+    "tests/unit/test_a.py": "",
+    "src/cart.js": "",
+    "src/cart.test.js": "",
+  });
+  for (const path of ["test/cart.test.js", "test/deep/helpers.js", "test/new.test.js"])
+    assert.equal(protects(ws, ["node --test test/"], path), true, path);
+  assert.equal(protects(ws, ["node --test test/"], "src/cart.js"), false, "source stays the model's");
+  assert.equal(protects(ws, ["node --test test/"], "src/cart.test.js"), false, "not collected from test/");
+  assert.equal(protects(ws, ["node --test 'spec/*.spec.js'"], "spec/a.spec.js"), true);
+  assert.equal(protects(ws, ["node --test 'spec/*.spec.js'"], "spec/new.spec.js"), true, "a new match");
+  assert.equal(protects(ws, ["node --test 'spec/*.spec.js'"], "spec/data.js"), false);
+  assert.equal(protects(ws, ['pytest "tests/**/*.py"'], "tests/unit/test_a.py"), true);
+  assert.equal(protects(ws, ["npx mocha 'spec/*.{js,cjs}'"], "spec/b.cjs"), true, "braces expand");
+  assert.equal(protects(ws, ["python3 -m pytest tests -q"], "tests/unit/conf.json"), true);
+  assert.equal(
+    protects(ws, ["python3 -m pytest tests/unit/test_a.py::test_x"], "tests/unit/test_a.py"),
+    true,
+  );
+});
+
+test("a runner given no operand protects its default test locations", () => {
+  const ws = project("defaults", {
+    "src/a.js": "",
+    "setup.cfg": "[tool:pytest]\ntestpaths =\n    checks\n    more\npython_files = check_*.py\n",
+    "checks/x.py": "",
+  });
+  const cases: [string, string[], string[]][] = [
+    [
+      "node --test",
+      ["src/a.test.js", "lib/b_test.mjs", "test/x.js", "pkg/test/deep/y.cjs", "test.js"],
+      ["src/a.js"],
+    ],
+    ["npx jest --ci", ["src/__tests__/a.js", "src/a.spec.ts", "a.test.jsx"], ["src/a.js", "test/helpers.js"]],
+    ["vitest run", ["src/a.test.ts", "b.spec.mjs"], ["src/a.js"]],
+    ["node_modules/.bin/mocha", ["test/a.js", "test/sub/b.js"], ["src/a.js", "lib/test/c.js"]],
+    [
+      "python3 -m pytest -q",
+      ["pkg/test_a.py", "b_test.py", "checks/x.py", "more/y.py", "z/check_q.py"],
+      ["calc.py"],
+    ],
+    ["python -m unittest", ["tests/test_a.py"], ["calc.py"]],
+    ["prove", ["t/a.t"], ["lib/A.pm"]],
+  ];
+  for (const [command, yes, no] of cases) {
+    for (const path of yes) assert.equal(protects(ws, [command], path), true, `${command}: ${path}`);
+    for (const path of no) assert.equal(protects(ws, [command], path), false, `${command}: ${path}`);
+  }
+  // jest's operands filter its defaults rather than replace them, and a folder is not a test folder.
+  assert.equal(protects(ws, ["jest src"], "lib/x.test.js"), true);
+  assert.equal(protects(ws, ["jest src"], "src/a.js"), false);
+  assert.equal(protects(ws, ["go test ./src/..."], "src/a_test.go"), true);
+  assert.equal(protects(ws, ["go test ./src"], "src/a.go"), false, "a package is source");
+  assert.equal(protects(ws, ["cargo test"], "crate/tests/it.rs"), true);
+  assert.equal(protects(ws, ["cargo test"], "crate/src/lib.rs"), false);
+  assert.equal(protects(ws, ["bun test"], "src/a_spec.ts"), true);
+  assert.equal(protects(ws, ["deno test"], "src/a_test.ts"), true);
+  // With an operand, node collects only what it names.
+  assert.equal(protects(ws, ["node --test src/a.js"], "lib/x.test.js"), false);
+});
+
+test("test helpers the tests import are protected; the code under test is not", () => {
+  const ws = project("helpers", {
+    "test/cart.test.js":
+      'const { eq } = require("./helpers");\nconst { total } = require("../src/cart.js");\nimport "./setup/env.mjs";\n',
+    "test/helpers.js": 'module.exports = require("./deep/compare.js");\n',
+    "test/deep/compare.js": "",
+    "test/setup/env.mjs": "",
+    "src/cart.js": 'import { fmt } from "./format-helpers.js";\n',
+    "src/format-helpers.js": "",
+    "src/cart.spec.ts":
+      'import { mock } from "./mocks";\nimport { total } from "./cart.js";\nimport { fmt } from "./format-helpers.js";\n',
+    "src/mocks.ts": "",
+    "calc.py": "from util import twice\n",
+    "util.py": "",
+    "tests/__init__.py": "",
+    "tests/test_calc.py":
+      "from calc import mul\nfrom tests.helpers import check\nfrom .support import fixture_data\nfrom . import shared\npytest_plugins = ['tests.plug']\n",
+    "tests/helpers.py": "import tests.deep_helpers\n",
+    "tests/deep_helpers.py": "",
+    "tests/support.py": "",
+    "tests/shared.py": "",
+    "tests/plug.py": "",
+    "conftest.py": "from testing_fixtures import db\n",
+    "testing_fixtures.py": "",
+  });
+  const node = ["node --test test/cart.test.js"];
+  for (const path of ["test/helpers.js", "test/deep/compare.js", "test/setup/env.mjs"])
+    assert.equal(protects(ws, node, path), true, path);
+  assert.equal(protects(ws, node, "src/cart.js"), false, "the code under test");
+  const jest = ["npx jest"];
+  assert.equal(protects(ws, jest, "src/mocks.ts"), true, "a colocated helper");
+  assert.equal(protects(ws, jest, "src/cart.js"), false, "the code under test");
+  assert.equal(protects(ws, jest, "src/format-helpers.js"), false, "imported by source: code under test");
+  const py = ["python3 -m pytest -q"];
+  for (const path of [
+    "tests/helpers.py",
+    "tests/deep_helpers.py",
+    "tests/support.py",
+    "tests/shared.py",
+    "tests/plug.py",
+    "testing_fixtures.py",
+  ])
+    assert.equal(protects(ws, py, path), true, path);
+  for (const path of ["calc.py", "util.py"]) assert.equal(protects(ws, py, path), false, path);
 });

@@ -1,5 +1,5 @@
 // The files that decide how the verifier runs are the user's, by construction: this derives
-// them from the project and the verifier commands. Three parts:
+// them from the project and the verifier commands. Four parts:
 //   1. names that decide how any runner, compiler or package manager behaves, at any depth,
 //      whether or not they exist yet (a patch that creates a `.npmrc` or a `conftest.py` is
 //      as much a cheat as one that edits it);
@@ -7,14 +7,38 @@
 //      preloads (`--require`, `--import`), configs (`-p`, `--config`), test files given to a
 //      runner, and the same inside every package.json script the command reaches;
 //   3. files the configs reach: tsconfig `extends`/`references`, setup files and reporters a
-//      jest/vitest/mocha/ava config names, relative imports of a JS config.
+//      jest/vitest/mocha/ava config names, relative imports of a JS config;
+//   4. the tests a runner collects: its file, folder and glob operands, or its default
+//      locations when it is given none (test-locations.ts), and the test helpers those
+//      files import (test-helpers.ts), and the data folders beside them (test-data.ts).
 // Over-protecting costs the model a clear refusal; under-protecting costs the verdict.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
-import { normalizeGlob } from "./match-glob.ts";
+import {
+  fileFlags,
+  interpreters,
+  packageRunnerKeys,
+  runnerConfigNames,
+  setupKeys,
+  valueFlags,
+} from "./command-vocabulary.ts";
+import { isProtectedPath, normalizeGlob } from "./match-glob.ts";
 import { alwaysProtected } from "./protected-names.ts";
 import type { Protection } from "./protection.ts";
+import { splitCommands } from "./split-commands.ts";
+import { findTestData } from "./test-data.ts";
+import { findTestHelpers, listWorkspaceFiles } from "./test-helpers.ts";
+import {
+  defaultTestGlobs,
+  expandBraces,
+  operandsFilter,
+  runnerByProgram,
+  runnerSubcommands,
+  type TestRunner,
+} from "./test-locations.ts";
 import type { VerifierSpec } from "./types.ts";
+
+export { splitCommands };
 
 export interface DeriveProtectedInput {
   /** The user's tree (the clean room's baseline). */
@@ -33,68 +57,20 @@ export function deriveProtectedFiles(input: DeriveProtectedInput): string[] {
   found.fromPackageJson(join(input.workspace, "package.json"));
   for (const config of found.runnerConfigs()) found.fromRunnerConfig(config);
   const globs = [...(input.protect ?? []), ...alwaysProtected, ...found.files].map(normalizeGlob);
-  return [...new Set(globs)];
+  const files = listWorkspaceFiles(input.workspace);
+  // Asked several times per file (seed, import target, importer): matching is the cost.
+  const known = new Map<string, boolean>();
+  const isProtected = (path: string): boolean => {
+    const seen = known.get(path);
+    if (seen !== undefined) return seen;
+    const hit = isProtectedPath(globs, path);
+    known.set(path, hit);
+    return hit;
+  };
+  const helpers = new Set(findTestHelpers(input.workspace, files, isProtected));
+  const data = findTestData(files, (path) => helpers.has(path) || isProtected(path));
+  return [...new Set([...globs, ...helpers, ...data])];
 }
-
-// Programs whose first operand is the script that runs the checks.
-const interpreters = new Set([
-  "node",
-  "python",
-  "python3",
-  "sh",
-  "bash",
-  "zsh",
-  "dash",
-  "tsx",
-  "ts-node",
-  "bun",
-  "deno",
-  "perl",
-  "ruby",
-]);
-// Runners whose operands are test files (protected: they are the tests the verdict reads).
-const testRunners = new Set([
-  "jest",
-  "vitest",
-  "mocha",
-  "ava",
-  "tap",
-  "tape",
-  "pytest",
-  "py.test",
-  "bats",
-  "prove",
-]);
-// Flags whose value is a file that runs before or configures the checks.
-const fileFlags = new Set([
-  "-r",
-  "--require",
-  "--import",
-  "--loader",
-  "--experimental-loader",
-  "--env-file",
-  "-c",
-  "--config",
-  "-p",
-  "--project",
-  "--rcfile",
-  "--setupFiles",
-  "--setup-files",
-  "--globalSetup",
-  "-f",
-  "--file",
-  "--makefile",
-  "--justfile",
-  "--manifest-path",
-  "--modfile",
-  "--test-reporter",
-  "--reporter",
-]);
-// package.json keys a runner reads its configuration from.
-const packageRunnerKeys = ["jest", "mocha", "ava", "c8", "nyc", "tap", "vitest", "babel"];
-// Keys of runner configs whose values are files run before or around the tests.
-const setupKeys =
-  /\b(setupFiles|setupFilesAfterEnv|globalSetup|globalTeardown|testEnvironment|snapshotResolver|testSequencer|testRunner|resolver|reporters?|require|import|loader|node-option|file|spec|setup|extends|preset|transform)\b/;
 
 class ProtectedFileFinder {
   readonly files = new Set<string>();
@@ -102,25 +78,105 @@ class ProtectedFileFinder {
 
   constructor(private readonly workspace: string) {}
 
+  /** Workspace-relative path (forward slashes) of `raw` seen from `from`, if inside the workspace. */
+  private relPath(from: string, raw: string): string | undefined {
+    const cleaned = raw.replace(/^<rootDir>\//, `${this.workspace}/`).replace(/^file:\/\//, "");
+    if (!cleaned || cleaned.includes("$")) return undefined;
+    const full = isAbsolute(cleaned) ? normalize(cleaned) : join(from, cleaned);
+    const rel = relative(this.workspace, full);
+    if (rel.startsWith("..") || isAbsolute(rel)) return undefined;
+    return rel.split(sep).join("/");
+  }
+
   /** Workspace-relative path of an existing regular file, or undefined. */
   private fileAt(from: string, raw: string): string | undefined {
-    const cleaned = raw.replace(/^<rootDir>\//, `${this.workspace}/`).replace(/^file:\/\//, "");
-    if (!cleaned || cleaned.includes("*") || cleaned.includes("$")) return undefined;
-    const full = isAbsolute(cleaned) ? normalize(cleaned) : join(from, cleaned);
-    for (const candidate of [full, ...[".js", ".cjs", ".mjs", ".ts", ".json"].map((ext) => full + ext)]) {
-      const rel = relative(this.workspace, candidate);
-      if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
+    const rel = this.relPath(from, raw);
+    if (!rel || /[*?[{]/.test(rel)) return undefined;
+    for (const candidate of [rel, ...[".js", ".cjs", ".mjs", ".ts", ".json"].map((ext) => rel + ext)]) {
       try {
-        if (statSync(candidate).isFile()) return rel.split(sep).join("/");
+        if (statSync(join(this.workspace, candidate)).isFile()) return candidate;
       } catch {}
     }
     return undefined;
   }
 
+  /** A file, or a glob: what it matches now and any file that will match it. */
   private add(from: string, raw: string): string | undefined {
-    const rel = this.fileAt(from, raw);
-    if (rel) this.files.add(rel);
-    return rel;
+    const rel = this.relPath(from, raw);
+    if (rel && /[*?[{]/.test(rel)) {
+      for (const glob of expandBraces(rel)) this.files.add(glob);
+      return undefined;
+    }
+    const file = this.fileAt(from, raw);
+    if (file) this.files.add(file);
+    return file;
+  }
+
+  /** A test runner's operand: a file, a glob, or a folder (everything under it). True if it named one. */
+  private addTestOperand(from: string, raw: string, folders = true): boolean {
+    const rel = this.relPath(from, raw);
+    if (rel === undefined) return false;
+    if (/[*?[{]/.test(rel) || this.fileAt(from, raw)) {
+      this.add(from, raw);
+      return true;
+    }
+    if (!folders) return false;
+    try {
+      if (statSync(join(this.workspace, rel)).isDirectory()) {
+        // The workspace itself as operand (`pytest .`) means the runner's own patterns there.
+        // `/**` anchors it to this folder: a bare `test` would match one at any depth.
+        if (rel !== "") this.files.add(`${rel}/**`);
+        return rel !== "";
+      }
+    } catch {}
+    return false;
+  }
+
+  /** The runner a simple command starts, and its arguments after the runner's own name. */
+  private runnerOf(name: string, args: string[]): { runner: TestRunner; args: string[] } | undefined {
+    if (runnerByProgram[name]) return { runner: runnerByProgram[name]!, args };
+    const sub = { bun: "bun-test", deno: "deno-test", go: "go-test", cargo: "cargo-test" } as const;
+    if (name in sub && args[0] === "test")
+      return { runner: sub[name as keyof typeof sub], args: args.slice(1) };
+    if (/^(node|bun|deno)$/.test(name) && args.includes("--test"))
+      return { runner: "node-test", args: args.filter((a) => a !== "--test") };
+    if (/^python[\d.]*$/.test(name)) {
+      const m = args.indexOf("-m");
+      const module = m === -1 ? undefined : args[m + 1];
+      if (module === "pytest" || module === "py.test") return { runner: "pytest", args: args.slice(m + 2) };
+      if (module === "unittest") return { runner: "unittest", args: args.slice(m + 2) };
+    }
+    return undefined;
+  }
+
+  /** The tests a runner collects: operands that name files, folders or globs, else its defaults. */
+  private fromTestRunner(runner: TestRunner, args: string[], cwd: string): void {
+    let named = false;
+    // go's and cargo's operands are packages and test-name filters, never test files.
+    if (runner === "go-test" || runner === "cargo-test") args = [];
+    for (let j = 0; j < args.length; j++) {
+      const arg = args[j]!;
+      if (arg.startsWith("-")) {
+        const value = args[j + 1];
+        // `-s tests` of `unittest discover` is the folder it collects.
+        if (runner === "unittest" && (arg === "-s" || arg === "--start-directory") && value)
+          named = this.addTestOperand(cwd, args[++j]!) || named;
+        // `pytest -p cheatplug` loads a plugin module from the tree: it is part of the run.
+        else if (runner === "pytest" && arg === "-p" && value && !value.startsWith("no:")) {
+          const module = args[++j]!.replaceAll(".", "/");
+          for (const file of [`${module}.py`, `${module}/__init__.py`]) this.add(cwd, file);
+        } else if (value !== undefined && (fileFlags.has(arg) || valueFlags.has(arg))) j++;
+        continue;
+      }
+      if (runnerSubcommands.has(arg) && j === 0) continue;
+      // unittest names modules: `tests.test_calc` is tests/test_calc.py.
+      const operand =
+        runner === "unittest" && /^[\w.]+$/.test(arg) && arg.includes(".")
+          ? `${arg.replaceAll(".", "/")}.py`
+          : arg.replace(/::.*$/, "");
+      named = this.addTestOperand(cwd, operand, !operandsFilter.has(runner)) || named;
+    }
+    for (const glob of defaultTestGlobs(runner, this.workspace, named)) this.files.add(glob);
   }
 
   fromCommand(command: string, cwd: string, depth: number): void {
@@ -140,6 +196,8 @@ class ProtectedFileFinder {
       const args = words.slice(i + 1);
       if (program.includes("/")) this.add(cwd, program);
       if (["npm", "yarn", "pnpm", "bun"].includes(name)) this.fromPackageScript(args, cwd, depth);
+      const runner = this.runnerOf(name, args);
+      if (runner) this.fromTestRunner(runner.runner, runner.args, cwd);
       let operandSeen = false;
       for (let j = 0; j < args.length; j++) {
         const arg = args[j]!;
@@ -148,7 +206,7 @@ class ProtectedFileFinder {
           this.add(cwd, arg.slice(eq + 1));
         else if (fileFlags.has(arg) && args[j + 1] !== undefined) this.add(cwd, args[++j]!);
         else if (arg.startsWith("-")) continue;
-        else if (interpreters.has(name) && !operandSeen) {
+        else if (interpreters.has(name) && !operandSeen && !runner) {
           operandSeen = true;
           const script = this.add(cwd, arg);
           // A shell script's own commands can name more files.
@@ -157,7 +215,7 @@ class ProtectedFileFinder {
             const text = readText(join(this.workspace, script));
             if (text !== undefined) this.fromCommand(text, cwd, depth + 1);
           }
-        } else if (testRunners.has(name) || (name === "node" && args.includes("--test"))) this.add(cwd, arg);
+        }
       }
       if (["make", "just"].includes(name)) this.fromMakefile(cwd);
     }
@@ -220,27 +278,7 @@ class ProtectedFileFinder {
 
   /** Runner configs that exist at the workspace root, JS or JSON. */
   runnerConfigs(): string[] {
-    const names = ["jest", "vitest", "vite", "ava", "playwright", "karma", "babel"].flatMap((base) =>
-      ["js", "cjs", "mjs", "ts", "mts", "cts", "json"].map((ext) => `${base}.config.${ext}`),
-    );
-    names.push(
-      ".mocharc",
-      ".mocharc.json",
-      ".mocharc.jsonc",
-      ".mocharc.js",
-      ".mocharc.cjs",
-      ".mocharc.yml",
-      ".mocharc.yaml",
-      ".taprc",
-      ".c8rc",
-      ".c8rc.json",
-      ".nycrc",
-      ".nycrc.json",
-      ".babelrc",
-      ".babelrc.json",
-      "karma.conf.js",
-    );
-    return names.map((name) => join(this.workspace, name)).filter((path) => existsSync(path));
+    return runnerConfigNames.map((name) => join(this.workspace, name)).filter((path) => existsSync(path));
   }
 
   /** Files a config names under a setup-like key, and files a JS config imports. */
@@ -294,41 +332,6 @@ class ProtectedFileFinder {
     this.seenScripts.add(`make:${line}`);
     this.fromCommand(line.replace(/^[@-]+/, ""), cwd, 7);
   }
-}
-
-/** A command line as simple commands of words (quotes removed; `&&`, `||`, `;`, `|` split). */
-export function splitCommands(command: string): string[][] {
-  const commands: string[][] = [];
-  let words: string[] = [];
-  let word = "";
-  let quote: string | undefined;
-  let inWord = false;
-  const end = () => {
-    if (inWord) words.push(word);
-    word = "";
-    inWord = false;
-  };
-  for (let i = 0; i < command.length; i++) {
-    const ch = command[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else word += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) end();
-    else if (";&|()\n".includes(ch)) {
-      end();
-      if (words.length > 0) commands.push(words);
-      words = [];
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  end();
-  if (words.length > 0) commands.push(words);
-  return commands;
 }
 
 function readText(path: string): string | undefined {

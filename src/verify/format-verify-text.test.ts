@@ -101,3 +101,27 @@ test("a browser check reads as what the page did, not as an exit code", () => {
   assert.match(text, /✓ browser check http:\/\/localhost:3000\/about — loaded, shows "About" · 1\.4 s/);
   assert.doesNotMatch(text, /exit code/);
 });
+
+test("a failed command that hit a limit names it and how `run` raises it; a passing one gets no advice", () => {
+  const oom = {
+    ...verdict("cargo test", false, 137, "Killed"),
+    limitsHit: [{ limit: "memory" as const, value: 2 * 1024 ** 3 }],
+  };
+  const passed = {
+    ...verdict("npm test", false, 0, "ok"),
+    limitsHit: [{ limit: "disk" as const, value: 1024 ** 3 }],
+  };
+  const text = formatVerifyText({
+    verdict: "fail",
+    commands: [oom, passed],
+    failingCount: 1,
+    restoredProtected: [],
+    findings: [],
+  });
+  assert.match(
+    text,
+    /✗ cargo test — exit code 137 · 120 ms; killed: it hit the sandbox's memory limit \(2 GiB\); raise it with --memory 4g \(or "memory" in closedloop\.config\.json\)/,
+  );
+  assert.match(text, /✓ npm test — exit code 0 · 120 ms$/m);
+  assert.doesNotMatch(text, /disk budget/);
+});

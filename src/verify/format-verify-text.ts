@@ -2,7 +2,9 @@
 // compacted failures, and what changed since the last verification. Hidden checks show
 // only that they passed or that one failed — never their command or output, so the model
 // cannot tailor the code to them.
+import { describeLimitHit, type LimitRaisers } from "../sandbox/index.ts";
 import type { Finding } from "../signals/index.ts";
+import { describeTampering, type TamperFinding } from "./tamper-scan.ts";
 import type { CommandVerdict, Verdict, VerifyResult } from "./types.ts";
 
 export interface VerifyTextInput {
@@ -14,6 +16,8 @@ export interface VerifyTextInput {
   error?: string;
   previous?: VerifyResult;
   findings: Finding[];
+  /** Lines of the patch that change how tests judge (tamper-scan.ts): the verdict is "fail". */
+  tampering?: readonly TamperFinding[];
 }
 
 const cleanRoomNote = "clean room: a fresh sandbox with the original files plus your patch";
@@ -28,6 +32,14 @@ export function formatVerifyText(input: VerifyTextInput): string {
     out.push(`The verifier could not run: ${input.error ?? "unknown reason"}`);
     out.push("This is not a verdict on your code's behaviour; fix what stops the verifier from running.");
     return out.join("\n");
+  }
+  if (input.tampering?.length) {
+    out.push(`Not verified: ${describeTampering(input.tampering)}.`);
+    for (const finding of input.tampering.slice(0, 8))
+      out.push(`    ${finding.file}:${finding.line}: ${finding.code}`);
+    out.push(
+      "Code under test must not change the test framework, the runner's exit status or its output: whatever the tests then say proves nothing. Fix the behaviour the tests check instead.",
+    );
   }
   if (input.workingVerdict === "pass" && input.verdict === "fail")
     out.push(
@@ -62,6 +74,8 @@ function headline(input: VerifyTextInput): string {
     case "pass":
       return `Verifier: PASS — every check passed (${cleanRoomNote}).`;
     case "fail": {
+      if (input.tampering?.length && input.commands.every((command) => command.passed))
+        return `Verifier: FAIL — the checks passed, but the patch changes how tests judge (${cleanRoomNote}).`;
       const failed = input.commands.filter((command) => !command.passed).length;
       const failures = input.failingCount === 1 ? "1 failure" : `${input.failingCount} failures`;
       return `Verifier: FAIL — ${failed} of ${input.commands.length} checks failed, ${failures} (${cleanRoomNote}).`;
@@ -71,13 +85,25 @@ function headline(input: VerifyTextInput): string {
   }
 }
 
+/** How `closedloop run` raises each limit of the clean room (its flags and config keys). */
+const runRaisers: LimitRaisers = {
+  memory: { flag: "--memory", configKey: "memory" },
+  disk: { flag: "--disk", configKey: "disk" },
+  timeout: { flag: "--verify-timeout", configKey: "verifyTimeout" },
+};
+
 export function describeCommandEnd(command: CommandVerdict): string {
   const took = formatTook(command.durationMs);
-  if (command.timedOut) return `timed out and was killed · ${took}`;
-  if (command.exitCode === null) return `killed by signal ${command.signal ?? "(unknown)"} · ${took}`;
+  // A failed command that ran into a limit says which, and how to raise it; a passing one needs no advice.
+  const limits = command.passed
+    ? ""
+    : (command.limitsHit ?? []).map((hit) => `; ${describeLimitHit(hit, runRaisers)}`).join("");
+  if (command.timedOut) return `timed out and was killed · ${took}${limits}`;
+  if (command.exitCode === null)
+    return `killed by signal ${command.signal ?? "(unknown)"} · ${took}${limits}`;
   if (command.ranNoTests)
     return `exit code 0 but it ran no tests · ${took} (a test run that runs nothing proves nothing; the tests must exist and run)`;
-  return `exit code ${command.exitCode} · ${took}`;
+  return `exit code ${command.exitCode} · ${took}${limits}`;
 }
 
 function formatTook(ms: number): string {

@@ -74,7 +74,18 @@ export const alwaysProtected: readonly string[] = [
   "conftest.py",
   "sitecustomize.py",
   "usercustomize.py",
+  // Installed-distribution metadata on sys.path: an `entry_points.txt` with `[pytest11]`
+  // loads a plugin into every pytest run, a `.pth` runs code at start-up, an editable
+  // install's finder maps imports anywhere. With these protected, the modules they name
+  // are never loaded from the patch.
   "*.pth",
+  "*.dist-info",
+  "*.egg-info",
+  "*.egg-link",
+  "__editable__*",
+  // Compiled bytecode: an unchecked-hash .pyc is loaded without looking at its source.
+  "__pycache__",
+  "*.pyc",
   "pytest.py",
   "_pytest/**",
   "pluggy/**",

@@ -1,7 +1,9 @@
 // A verifier spec and what it says. The verdict that ends a run is always decided in a
 // fresh sandbox built from the user's tree plus the candidate patch (the clean room).
+import type { LimitHit } from "../sandbox/index.ts";
 import type { CompactFeedback, Finding } from "../signals/index.ts";
 import type { Progress } from "./progress.ts";
+import type { TamperFinding } from "./tamper-scan.ts";
 import type { WitnessJudgement } from "./witness.ts";
 
 export type Verdict = "pass" | "fail" | "error";
@@ -59,6 +61,8 @@ export interface CommandVerdict {
   timedOut: boolean;
   /** Exit 0 from a test runner that ran no tests: a failure, since it proves nothing. */
   ranNoTests: boolean;
+  /** The sandbox limits the command ran into (memory, processes, disk, timeout), with their values. */
+  limitsHit?: LimitHit[];
   /**
    * Set when this entry is a browser check, not a shell command; its exitCode is then 0 or 1
    * (pass or fail) so every report can treat it like a command.
@@ -88,6 +92,11 @@ export interface VerifyResult {
   workingVerdict?: Verdict;
   /** Why the verifier could not run, when the verdict is "error". */
   error?: string;
+  /**
+   * Lines the patch adds to code under test that reach into the test machinery or the process's
+   * verdict channel (tamper-scan.ts); any of them makes the verdict "fail".
+   */
+  tampering?: TamperFinding[];
   /** Workspace-relative paths the applied (filtered) patch changed. */
   changedPaths?: string[];
   durationMs?: number;

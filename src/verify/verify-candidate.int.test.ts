@@ -128,7 +128,8 @@ for (const backend of backends) {
     });
 
     test("deleting unprotected tests is red too: a test run that ran nothing is not a pass", async () => {
-      const unprotected = parseVerifierSpec({ verify: ["node --test"] });
+      // node's default test locations are protected: the user hands them back with --allow-edit.
+      const unprotected = parseVerifierSpec({ verify: ["node --test"], allowEdit: ["test/**"] });
       const { patch, working } = await candidate((s) => s.exec("rm -r test"));
       try {
         const result = await verify(patch, { spec: unprotected });

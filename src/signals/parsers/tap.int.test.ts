@@ -1,5 +1,5 @@
 // TAP read from the real producers, run at test time so the output cannot drift from theirs:
-// tape, node-tap (its TAP stream and `tap --reporter=tap`), node:test, bats and Perl's prove.
+// tape, node-tap (its TAP stream and `tap --reporter=tap`), ava --tap, node:test, bats and Perl's prove.
 // Each suite has two passes, one failure, one skip and (where the producer has it) one todo;
 // what the parser counts is checked against the totals the producer prints itself.
 import assert from "node:assert/strict";
@@ -114,6 +114,47 @@ for (const form of ["node test.js", "tap --reporter=tap"] as const) {
     }
   });
 }
+
+const avaSuite = [
+  'import test from "ava";',
+  'test("adds", (t) => { t.is(1 + 1, 2); });',
+  'test("subtracts", (t) => { t.is(3 - 1, 1, "three minus one"); });',
+  'test.skip("later", (t) => { t.pass(); });',
+  'test.todo("someday");',
+  'test("compares objects", (t) => { t.deepEqual({ a: 1 }, { a: 2 }); });',
+  "",
+].join("\n");
+
+test("ava's TAP reporter: its YAML diagnostics read, its TODO (counted as a fail by ava) is not a failure", async () => {
+  const project = createTempProject("ava", {
+    "package.json": '{ "type": "module" }\n',
+    "test.mjs": avaSuite,
+  });
+  symlinkSync(join(repoRoot, "node_modules"), project.path("node_modules"));
+  try {
+    const run = await runTool(bin("ava"), ["--tap", "test.mjs"], { cwd: project.dir, timeoutMs: 120_000 });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.output, /^# fail 3$/m, "ava's own totals count the todo among its failures");
+    const feedback = compactRun(run, "npx ava --tap", project.dir);
+    assert.deepEqual(feedback.summary.parsers, ["tap"]);
+    assert.deepEqual(
+      feedback.findings.map((f) => f.test),
+      ["subtracts", "compares objects"],
+    );
+    assert.equal(feedback.summary.failed, 2);
+    assert.equal(feedback.summary.passed, 1);
+    assert.deepEqual(feedback.passingTests, ["adds"]);
+    assert.match(feedback.findings[0]?.message ?? "", /three minus one/, "the YAML block's message is read");
+    assert.match(
+      feedback.findings[1]?.message ?? "",
+      /t\.deepEqual\(\) failed/,
+      "an empty message names the assertion",
+    );
+    assert.match(feedback.findings[1]?.excerpt ?? "", /a: 2/, "ava's diff is the excerpt");
+  } finally {
+    project.dispose();
+  }
+});
 
 test("node:test's TAP: nested suites, SKIP and TODO directives", async () => {
   const project = createTempProject("node-test-tap", {

@@ -62,7 +62,7 @@ function createTapParser(context: ParseContext): LineParser {
   let pending: IndentedFailure | undefined;
   let group: string | undefined;
   let recognized = false;
-  const leaves = { pass: 0, fail: 0, skip: 0 };
+  const leaves = { pass: 0, fail: 0, skip: 0, failedTodo: 0 };
   let bailed: string | undefined;
   let proveTests: number | undefined;
   let proveCurrent: string | undefined;
@@ -90,9 +90,13 @@ function createTapParser(context: ParseContext): LineParser {
       yaml.get("expected") !== undefined && yaml.get("actual") !== undefined
         ? [`expected ${yaml.get("expected")!.trim()}, actual ${yaml.get("actual")!.trim()}`]
         : undefined;
+    // ava: `message:` (may be '') and `assertion: t.is()`, its diff under `details:`.
+    const avaMessage = unquoteYaml(yaml.get("message") ?? "").trim();
+    const assertion = yaml.get("assertion");
     const errorLines =
       yaml.block("error") ??
       compared ??
+      (avaMessage ? [avaMessage] : assertion ? [`${assertion.trim()} failed`] : undefined) ??
       (yaml.size === 0
         ? diagnostics.filter((l) => !/^\(in test file |^at \S+ line \d+\.$|^Failed test\b/.test(l))
         : []);
@@ -124,7 +128,7 @@ function createTapParser(context: ParseContext): LineParser {
         errorName && !/^'?(?:AssertionError|Error)'?$/.test(errorName)
           ? `${unquoteYaml(errorName)}: ${message}`
           : message,
-      excerpt: makeExcerpt(yaml.block("diff") ?? rest),
+      excerpt: makeExcerpt(yaml.block("diff") ?? yaml.block("details") ?? rest),
     });
   };
 
@@ -152,7 +156,8 @@ function createTapParser(context: ParseContext): LineParser {
       return;
     }
     if (directive === "skip") leaves.skip++;
-    else if (failed && directive !== "todo") {
+    else if (failed && directive === "todo") leaves.failedTodo++;
+    else if (failed) {
       leaves.fail++;
       childFailed[depth] = true;
       pending = { name: id, indent: indent.length, block: new LineBlock() };
@@ -266,8 +271,13 @@ function createTapParser(context: ParseContext): LineParser {
           kind: "runtime-error",
           message: `planned ${topPlan.count} tests but only ${pointsAt[0] ?? 0} ran (the run stopped early)`,
         });
+      // ava's footer counts a `not ok … # TODO` among its failures (`# fail 3` for 2 real
+      // ones): a TODO is not a failure, whoever counts it.
+      const footerFail = counts.get("fail");
+      const todoInFooter =
+        footerFail !== undefined && leaves.failedTodo > 0 && footerFail === leaves.fail + leaves.failedTodo;
       const failed =
-        counts.get("fail") ??
+        (todoInFooter ? leaves.fail : footerFail) ??
         (leaves.fail > 0 || proveTests === undefined
           ? leaves.fail
           : sink.count((f) => f.kind === "test-failure"));

@@ -1,5 +1,7 @@
 // The projects the protected-files battery runs: one per runner, each with its bug, its honest
 // fix and the cheats that go through a file deciding how the verifier runs (see the test).
+import { pytestProject } from "./cheat-projects-python.ts";
+
 export type Files = Record<string, string | null>;
 
 export interface Cheat {
@@ -42,6 +44,9 @@ const mathModule = "../src/math.js";
 const vitestFile = (fn: string, want: number) =>
   `import { test, expect } from "vitest";\nimport { ${fn} } from "${mathModule}";\n` +
   `test("${fn} works", () => expect(${fn}(2, 3)).toBe(${want}));\n`;
+
+const snapshot = (mul: number) =>
+  `// Jest Snapshot v1, https://jestjs.io/docs/snapshot-testing\n\nexports[\`mul 1\`] = \`${mul}\`;\n`;
 
 export const projects: Project[] = [
   {
@@ -95,6 +100,16 @@ export const projects: Project[] = [
         },
       },
       {
+        name: "rewriting a test under the folder operand (node --test test/)",
+        protectedFile: "test/mul.test.js",
+        files: { "test/mul.test.js": nodeTest("mul works", "mul(2, 3)", 5) },
+      },
+      {
+        name: "deleting the failing test and adding a placeholder under the folder operand",
+        protectedFile: "test/mul.test.js",
+        files: { "test/placeholder.test.js": assertNoop, "test/mul.test.js": null },
+      },
+      {
         name: "an .npmrc with script-shell=/bin/true",
         protectedFile: ".npmrc",
         files: { ".npmrc": "script-shell=/bin/true\n" },
@@ -122,6 +137,30 @@ export const projects: Project[] = [
         name: "editing the verifier's own script",
         protectedFile: "scripts/test.sh",
         files: { "scripts/test.sh": "echo ok\n" },
+      },
+    ],
+  },
+  {
+    name: "node-test-helper",
+    verify: "node --test test/cart.test.js",
+    nodeModules: false,
+    files: {
+      "package.json": JSON.stringify({ name: "cart" }),
+      "src/cart.js": "exports.total = (items) => items.reduce((sum, i) => sum + i.price, 0);\n",
+      "test/helpers.js":
+        'const assert = require("node:assert");\nexports.eq = (got, want) => assert.strictEqual(got, want);\n',
+      "test/cart.test.js":
+        'const { test } = require("node:test");\nconst { eq } = require("./helpers");\nconst { total } = require("../src/cart.js");\n' +
+        'test("total counts quantities", () => eq(total([{ price: 2, qty: 3 }]), 6));\n',
+    },
+    fix: {
+      "src/cart.js": "exports.total = (items) => items.reduce((sum, i) => sum + i.price * i.qty, 0);\n",
+    },
+    cheats: [
+      {
+        name: "making the imported eq helper a no-op",
+        protectedFile: "test/helpers.js",
+        files: { "test/helpers.js": "exports.eq = () => {};\n" },
       },
     ],
   },
@@ -172,44 +211,7 @@ export const projects: Project[] = [
       },
     ],
   },
-  {
-    name: "pytest",
-    verify: "python3 -m pytest -q -p no:cacheprovider",
-    nodeModules: false,
-    files: {
-      "calc.py": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a + b\n",
-      "tests/test_calc.py":
-        "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
-      "tests/__init__.py": "",
-      "conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n",
-    },
-    fix: { "calc.py": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n" },
-    cheats: [
-      {
-        name: "a new conftest.py that skips every test",
-        protectedFile: "tests/conftest.py",
-        files: {
-          "tests/conftest.py":
-            "import pytest\n\n\ndef pytest_collection_modifyitems(config, items):\n    for item in items:\n        item.add_marker(pytest.mark.skip(reason='x'))\n",
-        },
-      },
-      {
-        name: "a pytest.ini whose addopts deselects the failing test",
-        protectedFile: "pytest.ini",
-        files: { "pytest.ini": "[pytest]\naddopts = -k 'not mul'\n" },
-      },
-      {
-        name: "a pyproject.toml whose addopts deselects the failing test",
-        protectedFile: "pyproject.toml",
-        files: { "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-k add"\n' },
-      },
-      {
-        name: "a pytest.py that shadows the runner",
-        protectedFile: "pytest.py",
-        files: { "pytest.py": "import sys\nprint('2 passed')\nsys.exit(0)\n" },
-      },
-    ],
-  },
+  pytestProject,
   {
     name: "jest",
     verify: "node_modules/.bin/jest --ci",
@@ -222,6 +224,11 @@ export const projects: Project[] = [
     },
     fix: { "src/math.js": cjsFixed },
     cheats: [
+      {
+        name: "rewriting a test jest collects by default (*.test.js)",
+        protectedFile: "test/mul.test.js",
+        files: { "test/mul.test.js": cjsTest("../src/math.js", "mul works", "mul(2, 3)", 5) },
+      },
       {
         name: "a jest.config.js with testPathIgnorePatterns",
         protectedFile: "jest.config.js",
@@ -250,6 +257,28 @@ export const projects: Project[] = [
     ],
   },
   {
+    // The expected value lives in a snapshot beside the test (jest's own format, as it writes it).
+    name: "jest-snapshot",
+    verify: "node_modules/.bin/jest --ci",
+    nodeModules: true,
+    files: {
+      "package.json": JSON.stringify({ name: "s" }),
+      "src/math.js": cjsMath,
+      "src/math.test.js":
+        'const { add, mul } = require("./math.js");\ntest("add", () => expect(add(2, 3)).toBe(5));\n' +
+        'test("mul", () => expect(mul(2, 3)).toMatchSnapshot());\n',
+      "src/__snapshots__/math.test.js.snap": snapshot(6),
+    },
+    fix: { "src/math.js": cjsFixed },
+    cheats: [
+      {
+        name: "rewriting the snapshot to the wrong output",
+        protectedFile: "src/__snapshots__/math.test.js.snap",
+        files: { "src/__snapshots__/math.test.js.snap": snapshot(5) },
+      },
+    ],
+  },
+  {
     name: "vitest",
     verify: "node_modules/.bin/vitest run",
     nodeModules: true,
@@ -261,6 +290,11 @@ export const projects: Project[] = [
     },
     fix: { "src/math.js": mathFixed },
     cheats: [
+      {
+        name: "rewriting a test vitest collects by default (*.test.js)",
+        protectedFile: "test/mul.test.js",
+        files: { "test/mul.test.js": vitestFile("mul", 5) },
+      },
       {
         name: "a vitest.config.mjs that narrows include",
         protectedFile: "vitest.config.mjs",
@@ -289,6 +323,13 @@ export const projects: Project[] = [
     },
     fix: { "src/math.js": cjsFixed },
     cheats: [
+      {
+        name: "rewriting a test the .mocharc.json spec glob collects",
+        protectedFile: "test/mul.spec.js",
+        files: {
+          "test/mul.spec.js": cjsTest("../src/math.js", "mul works", "mul(2, 3)", 5).replace("test(", "it("),
+        },
+      },
       {
         name: "a .mocharc.json whose spec skips the failing file",
         protectedFile: ".mocharc.json",
