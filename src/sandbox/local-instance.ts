@@ -106,7 +106,6 @@ export interface BootOptions {
 }
 
 export async function bootLocalInstance({ policy, limits, tools }: BootOptions): Promise<LocalInstance> {
-  await sweepLeftovers();
   ensureOwnedDir(stateRoot());
   const binDir = stageBinaries(tools);
   const id = `${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -218,6 +217,9 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
   // Nothing an agent says after it broke the protocol is believed: end the sandbox at once.
   channel.onProtocolError(() => void stop());
 
+  // What dead hosts left is swept while the launcher boots (it only touches cgroups and
+  // state dirs of dead pids, never ours), and done before this sandbox is handed out.
+  const sweeping = sweepLeftovers().catch(() => {});
   let started = false;
   try {
     started =
@@ -227,6 +229,7 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
         false,
       )) === true;
   } catch {}
+  await sweeping;
   if (!started) {
     await raceTimeout(exited, 200, undefined);
     await stop();
