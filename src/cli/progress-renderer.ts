@@ -74,7 +74,10 @@ export function formatEventLine(event: LoopEvent): string | undefined {
       const restored = event.restoredProtected.length
         ? ` · protected paths restored: ${event.restoredProtected.join(", ")}`
         : "";
-      return `  verifier (${event.reason}, ${event.cleanRoom ? "clean room" : "in place"}): ${status}${restored} (${(event.durationMs / 1000).toFixed(1)}s)`;
+      const tampered = event.tampering?.length
+        ? ` · changes how tests judge: ${event.tampering.map((f) => `${f.file}:${f.line} ${f.touches}`).join("; ")}`
+        : "";
+      return `  verifier (${event.reason}, ${event.cleanRoom ? "clean room" : "in place"}): ${status}${restored}${tampered} (${(event.durationMs / 1000).toFixed(1)}s)`;
     }
     case "done.claimed":
       return event.accepted

@@ -280,6 +280,8 @@ export async function runSession(input: SessionInput): Promise<number> {
     ...(lastVerdict?.witness?.flaky.length ? { flaky: lastVerdict.witness.flaky } : {}),
     ...(lastVerdict?.witness?.problems.length ? { witnessProblems: lastVerdict.witness.problems } : {}),
     ...(lastVerdict?.progress ? { progress: lastVerdict.progress } : {}),
+    // Code under test that rewrote the test machinery: where, and what it touched.
+    ...(lastVerdict?.tampering?.length ? { tampering: lastVerdict.tampering } : {}),
     patch: patchPath,
   };
   let hostNote: string | undefined;

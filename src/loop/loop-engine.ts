@@ -188,6 +188,7 @@ class ClosedLoop {
           }
         : {}),
       ...(result.progress ? { progress: result.progress } : {}),
+      ...(result.tampering?.length ? { tampering: result.tampering } : {}),
     });
     this.checkpoints.scoreVerdict(hash, result.failingCount, this.step, result.progress);
     this.failuresAfter = result.failingCount;

@@ -1,7 +1,7 @@
 // Everything a run does, as typed events. The store appends them, the CLI renders them,
 // and resume rebuilds a run from them: `step.finished` is the commit record of a step.
 import type { ToolCall, Usage } from "../model/index.ts";
-import type { Progress, TestStatusChange, Verdict } from "../verify/index.ts";
+import type { Progress, TamperFinding, TestStatusChange, Verdict } from "../verify/index.ts";
 import type { StallSnapshot } from "./stall-detector.ts";
 
 export type RunOutcome = "verified" | "budget" | "stall" | "out-of-turns" | "model-error" | "interrupted";
@@ -126,6 +126,8 @@ type EventBody =
       /** Tests whose status flipped between clean-room runs of the same tree. */
       flaky?: string[];
       progress?: Progress;
+      /** Lines of the patch that change how tests judge, from code under test (never verified). */
+      tampering?: TamperFinding[];
     }
   | { type: "done.claimed"; step: number; summary: string; accepted: boolean }
   | { type: "checkpoint.saved"; step: number; hash: string; patch: string; files: string[] }

@@ -106,6 +106,7 @@ function verdictAnswer(result: VerifyResult) {
     fingerprint: result.fingerprint,
     restoredProtected: result.restoredProtected,
     ...(result.error ? { error: result.error } : {}),
+    ...(result.tampering?.length ? { tampering: result.tampering } : {}),
     commands: result.commands
       .filter((c) => !c.hidden)
       .map((c) => ({

@@ -4,6 +4,7 @@
 // cannot tailor the code to them.
 import { describeLimitHit, type LimitRaisers } from "../sandbox/index.ts";
 import type { Finding } from "../signals/index.ts";
+import { describeTampering, type TamperFinding } from "./tamper-scan.ts";
 import type { CommandVerdict, Verdict, VerifyResult } from "./types.ts";
 
 export interface VerifyTextInput {
@@ -15,6 +16,8 @@ export interface VerifyTextInput {
   error?: string;
   previous?: VerifyResult;
   findings: Finding[];
+  /** Lines of the patch that change how tests judge (tamper-scan.ts): the verdict is "fail". */
+  tampering?: readonly TamperFinding[];
 }
 
 const cleanRoomNote = "clean room: a fresh sandbox with the original files plus your patch";
@@ -29,6 +32,14 @@ export function formatVerifyText(input: VerifyTextInput): string {
     out.push(`The verifier could not run: ${input.error ?? "unknown reason"}`);
     out.push("This is not a verdict on your code's behaviour; fix what stops the verifier from running.");
     return out.join("\n");
+  }
+  if (input.tampering?.length) {
+    out.push(`Not verified: ${describeTampering(input.tampering)}.`);
+    for (const finding of input.tampering.slice(0, 8))
+      out.push(`    ${finding.file}:${finding.line}: ${finding.code}`);
+    out.push(
+      "Code under test must not change the test framework, the runner's exit status or its output: whatever the tests then say proves nothing. Fix the behaviour the tests check instead.",
+    );
   }
   if (input.workingVerdict === "pass" && input.verdict === "fail")
     out.push(
@@ -63,6 +74,8 @@ function headline(input: VerifyTextInput): string {
     case "pass":
       return `Verifier: PASS — every check passed (${cleanRoomNote}).`;
     case "fail": {
+      if (input.tampering?.length && input.commands.every((command) => command.passed))
+        return `Verifier: FAIL — the checks passed, but the patch changes how tests judge (${cleanRoomNote}).`;
       const failed = input.commands.filter((command) => !command.passed).length;
       const failures = input.failingCount === 1 ? "1 failure" : `${input.failingCount} failures`;
       return `Verifier: FAIL — ${failed} of ${input.commands.length} checks failed, ${failures} (${cleanRoomNote}).`;

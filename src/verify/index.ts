@@ -30,6 +30,12 @@ export {
   type Protection,
 } from "./protection.ts";
 export { ranNoTests } from "./ran-no-tests.ts";
+export {
+  describeTampering,
+  isTestPath,
+  scanPatchForTampering,
+  type TamperFinding,
+} from "./tamper-scan.ts";
 export { type CommandCensus, censusOf, type TestCensus, type TestStatus } from "./test-census.ts";
 export type * from "./types.ts";
 export { type VerifyCandidateInput, verifyCandidate } from "./verify-candidate.ts";

@@ -3,6 +3,7 @@
 import type { LimitHit } from "../sandbox/index.ts";
 import type { CompactFeedback, Finding } from "../signals/index.ts";
 import type { Progress } from "./progress.ts";
+import type { TamperFinding } from "./tamper-scan.ts";
 import type { WitnessJudgement } from "./witness.ts";
 
 export type Verdict = "pass" | "fail" | "error";
@@ -91,6 +92,11 @@ export interface VerifyResult {
   workingVerdict?: Verdict;
   /** Why the verifier could not run, when the verdict is "error". */
   error?: string;
+  /**
+   * Lines the patch adds to code under test that reach into the test machinery or the process's
+   * verdict channel (tamper-scan.ts); any of them makes the verdict "fail".
+   */
+  tampering?: TamperFinding[];
   /** Workspace-relative paths the applied (filtered) patch changed. */
   changedPaths?: string[];
   durationMs?: number;

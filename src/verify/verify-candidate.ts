@@ -3,6 +3,8 @@
 // nothing the model did outside the patch (files in /tmp, installed packages, edits to the
 // tests) can make it pass. The sandbox is always disposed, whatever happens.
 import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { applyPatchIn, PatchFormatError } from "../patch/index.ts";
 import {
@@ -19,6 +21,7 @@ import { formatVerifyText } from "./format-verify-text.ts";
 import { filterProtectedPatch, isProtectedBy } from "./protection.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
 import { listProtectionSeeds, readOnlyCover } from "./read-only-cover.ts";
+import { scanPatchForTampering, type TamperFinding } from "./tamper-scan.ts";
 import type { CommandVerdict, Verdict, VerifierSpec, VerifyResult } from "./types.ts";
 
 export interface VerifyCandidateInput {
@@ -37,6 +40,11 @@ export interface VerifyCandidateInput {
   browserProbe?: BrowserProbe;
   /** How long a browser check's server may take to listen. Default 30 s. */
   serverWaitMs?: number;
+  /**
+   * Read the patch for code that rewrites the test machinery (tamper-scan.ts). Default true; the
+   * CLI never turns it off. False only lets a test show that a cheat goes green without the scan.
+   */
+  tamperScan?: boolean;
 }
 
 interface RawRun {
@@ -65,6 +73,14 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     if (!(error instanceof PatchFormatError)) throw error;
     return errorResult(input, [], `the candidate patch could not be read: ${error.message}`, started);
   }
+  // Code under test that rewrites the test machinery in memory passes any test: read the patch
+  // as a reviewer would. The commands still run, so the model sees everything at once.
+  const tampering =
+    input.tamperScan === false
+      ? []
+      : scanPatchForTampering(filtered.patch, {
+          readOriginal: (path) => readWorkspaceFile(input.workspace, path),
+        });
   // The protected files stay the user's while the verifier runs, too: bound read-only, so
   // the code under test cannot rewrite a test (or a runner config) that runs after it.
   const readOnlyPaths = readOnlyCover(
@@ -137,6 +153,7 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
       restoredProtected: filtered.restored,
       changedPaths: filtered.changed,
       workingVerdict,
+      tampering,
       started,
     });
   } catch (error) {
@@ -242,10 +259,13 @@ interface Decided {
   changedPaths: string[];
   workingVerdict?: Verdict;
   error?: string;
+  tampering?: TamperFinding[];
   started: number;
 }
 
-function assemble(input: VerifyCandidateInput, decided: Decided): VerifyResult {
+function assemble(input: VerifyCandidateInput, given: Decided): VerifyResult {
+  const tampered = given.verdict !== "error" && (given.tampering?.length ?? 0) > 0;
+  const decided: Decided = tampered ? { ...given, verdict: "fail" } : given;
   const failing = decided.commands.filter((command) => !command.passed);
   const findings: Finding[] = failing
     .filter((command) => !command.hidden)
@@ -257,7 +277,7 @@ function assemble(input: VerifyCandidateInput, decided: Decided): VerifyResult {
           (sum, c) =>
             sum + (c.hidden ? 1 : Math.max(1, c.feedback.findings.length, c.feedback.summary.failed)),
           0,
-        );
+        ) || (tampered ? 1 : 0);
   const result: VerifyResult = {
     verdict: decided.verdict,
     cleanRoom: true,
@@ -272,6 +292,7 @@ function assemble(input: VerifyCandidateInput, decided: Decided): VerifyResult {
   };
   if (decided.workingVerdict !== undefined) result.workingVerdict = decided.workingVerdict;
   if (decided.error !== undefined) result.error = decided.error;
+  if (tampered) result.tampering = decided.tampering!;
   return result;
 }
 
@@ -297,6 +318,10 @@ function errorResult(
  * runs of the same broken code match and a different failure does not.
  */
 function fingerprintOf(decided: Decided, failing: CommandVerdict[]): string {
+  if (decided.tampering?.length && decided.verdict === "fail") {
+    const rest = fingerprintOf({ ...decided, tampering: [] }, failing);
+    return `tamper:${digest([rest, ...decided.tampering.map((f) => `${f.file}|${f.touches}|${f.code}`)].join("\n"))}`;
+  }
   if (decided.verdict === "pass") return "pass";
   if (decided.verdict === "error") return `error:${digest(decided.error ?? "")}`;
   const lines = failing.map((command, i) => {
@@ -311,6 +336,17 @@ function normalizeOutput(text: string): string {
   return stripVTControlCharacters(text)
     .replace(/\/tmp\/[^\s:'")]+/g, "/tmp/…")
     .replace(/\d+(\.\d+)?/g, "#");
+}
+
+/** A file of the user's tree, as the patch found it (undefined when absent, outside or huge). */
+function readWorkspaceFile(workspace: string, path: string): string | undefined {
+  const full = resolve(workspace, path);
+  if (relative(workspace, full).startsWith("..")) return undefined;
+  try {
+    return statSync(full).size <= 2_000_000 ? readFileSync(full, "utf8") : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function digest(text: string): string {
