@@ -63,3 +63,50 @@ test("the clean room binds the protected tests read-only: the rewrite fails and 
     "the user's tree is untouched",
   );
 });
+
+// The same under pytest: collection imports every test module in turn, so the code under
+// test, imported by the first, can replace the second before it is collected.
+const pyWorkspace = mkdtempSync(join(tmpdir(), "cl-runtime-rewrite-py-"));
+after(() => rmSync(pyWorkspace, { recursive: true, force: true }));
+const pyFailing = "from calc import double\n\ndef test_double():\n    assert double(2) == 4\n";
+for (const [path, content] of Object.entries({
+  "calc.py": "def double(n):\n    return n + 1\n",
+  "tests/test_a.py": "import calc\n\ndef test_loads():\n    pass\n",
+  "tests/test_b.py": pyFailing,
+})) {
+  mkdirSync(join(pyWorkspace, path, ".."), { recursive: true });
+  writeFileSync(join(pyWorkspace, path), content);
+}
+const pyPatch = [
+  "diff --git a/calc.py b/calc.py",
+  "--- a/calc.py",
+  "+++ b/calc.py",
+  "@@ -1,2 +1,4 @@",
+  " def double(n):",
+  "     return n + 1",
+  "+import pathlib",
+  '+pathlib.Path(__file__).with_name("tests").joinpath("test_b.py").write_text("def test_double():\\n    pass\\n")',
+  "",
+].join("\n");
+const pySpec = parseVerifierSpec({ verify: ["python3 -m pytest -q -p no:cacheprovider"] });
+
+test("pytest: the rewrite is real without read-only paths, and refused in the clean room", async () => {
+  const sb = await createSandbox({ workspace: pyWorkspace, backend: "local", warmPool: false });
+  try {
+    assert.equal(await applyPatchIn(sb, pyWorkspace, pyPatch), undefined);
+    const r = await sb.exec("python3 -m pytest -q -p no:cacheprovider");
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /2 passed/);
+  } finally {
+    await sb.dispose();
+  }
+  const result = await verifyCandidate({
+    spec: pySpec,
+    workspace: pyWorkspace,
+    patch: pyPatch,
+    sandboxPolicy: { backend: "local" },
+  });
+  assert.equal(result.verdict, "fail", result.text);
+  assert.match(result.text, /Read-only file system/);
+  assert.equal(readFileSync(join(pyWorkspace, "tests/test_b.py"), "utf8"), pyFailing);
+});
