@@ -23,6 +23,8 @@ export function resolveReadOnlyPaths(workspace: string, rels: readonly string[])
       throw new SandboxUnavailableError(
         `readOnlyPaths wants paths inside the workspace, relative to it; got ${JSON.stringify(rel)}`,
       );
+    // closedloop's own run records stay hidden (the sandbox binds an empty folder there).
+    if (clean === ".closedloop" || clean.startsWith(".closedloop/")) continue;
     if (reachableWithoutLinks(workspace, clean)) wanted.add(clean);
   }
   const sorted = [...wanted].sort();

@@ -18,8 +18,9 @@ import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } fr
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { deriveProtection } from "./derive-protected-files.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
-import { filterProtectedPatch } from "./protection.ts";
+import { filterProtectedPatch, isProtectedBy } from "./protection.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
+import { listProtectionSeeds, readOnlyCover } from "./read-only-cover.ts";
 import { scanPatchForTampering, type TamperFinding } from "./tamper-scan.ts";
 import type { CommandVerdict, Verdict, VerifierSpec, VerifyResult } from "./types.ts";
 
@@ -64,9 +65,10 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
   const started = performance.now();
   const { spec } = input;
   let filtered: ReturnType<typeof filterProtectedPatch>;
+  const protection = deriveProtection(spec, input.workspace);
   try {
     // Derived from the user's tree on every verification, whoever calls: by construction.
-    filtered = filterProtectedPatch(input.patch, deriveProtection(spec, input.workspace));
+    filtered = filterProtectedPatch(input.patch, protection);
   } catch (error) {
     if (!(error instanceof PatchFormatError)) throw error;
     return errorResult(input, [], `the candidate patch could not be read: ${error.message}`, started);
@@ -79,7 +81,14 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
       : scanPatchForTampering(filtered.patch, {
           readOriginal: (path) => readWorkspaceFile(input.workspace, path),
         });
-  const clean = await createSandbox({ ...input.sandboxPolicy, workspace: input.workspace });
+  // The protected files stay the user's while the verifier runs, too: bound read-only, so
+  // the code under test cannot rewrite a test (or a runner config) that runs after it.
+  const readOnlyPaths = readOnlyCover(
+    input.workspace,
+    listProtectionSeeds(input.workspace, protection),
+    (path) => isProtectedBy(protection, path),
+  );
+  const clean = await createSandbox({ ...input.sandboxPolicy, workspace: input.workspace, readOnlyPaths });
   // Launched on first use, so a spec without browser checks never starts Chromium.
   let ownProbe: Promise<BrowserProbe> | undefined;
   const probe = async (): Promise<BrowserProbe> => {

@@ -184,6 +184,33 @@ test("node:test's TAP: nested suites, SKIP and TODO directives", async () => {
   }
 });
 
+test("node:test's TAP: a test file that throws while loading is reported with its error, not as 'test failed'", async () => {
+  const project = createTempProject("node-test-load-error", {
+    "src/setup.js":
+      'throw Object.assign(new Error("EROFS: read-only file system, open \'test/b.test.js\'"), { code: "EROFS" });\n',
+    "test/a.test.js": 'require("../src/setup.js");\nrequire("node:test")("never", () => {});\n',
+    "test/b.test.js": 'require("node:test")("b passes", () => {});\n',
+  });
+  try {
+    const run = await runTool(process.execPath, ["--test", "test/"], {
+      cwd: project.dir,
+      env: { CI: "true" },
+    });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.output, /error: 'test failed'/, "node:test's own diagnostics say only this");
+    const feedback = compactRun(run, "node --test test/", project.dir);
+    const [failure, ...others] = feedback.findings;
+    assert.equal(others.length, 0);
+    assert.equal(failure?.test, join(project.dir, "test/a.test.js"));
+    assert.match(failure?.message ?? "", /^EROFS: read-only file system, open 'test\/b\.test\.js'/);
+    assert.equal(failure?.file, "src/setup.js");
+    assert.equal(failure?.line, 1);
+    assert.deepEqual(feedback.passingTests, ["b passes"]);
+  } finally {
+    project.dispose();
+  }
+});
+
 test("a bail-out and a plan that was not finished are findings, not a quiet pass", async () => {
   const project = createTempProject("tap-bail", {
     "bail.js": 'console.log("TAP version 13\\n1..3\\nok 1 - first\\nBail out! database is down");\n',

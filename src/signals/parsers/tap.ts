@@ -68,6 +68,10 @@ function createTapParser(context: ParseContext): LineParser {
   let proveCurrent: string | undefined;
   // Per depth: a test below it failed, so its parent's own `not ok` adds nothing.
   const childFailed: boolean[] = [];
+  // node:test prints what a test file wrote to stderr as `# …` lines before its point; when
+  // the file itself failed (it threw while loading), that is the only place the error is.
+  let fileOutput: string[] = [];
+  let pendingOutput: string[] = [];
 
   const uniqueId = (id: string) => {
     const n = (seenIds.get(id) ?? 0) + 1;
@@ -79,8 +83,14 @@ function createTapParser(context: ParseContext): LineParser {
     if (!pending) return;
     const { name, block } = pending;
     pending = undefined;
+    const output = pendingOutput;
+    pendingOutput = [];
     const yaml = readTapYaml(block.lines);
     if (yaml.get("type") === "'suite'" || yaml.get("failureType") === "'subtestsFailed'") return;
+    const thrown = output.findIndex((l) => /^(?:\w+ )?\w*(?:Error|Exception)\b[^:]*: /.test(l.trim()));
+    const fileFailed =
+      yaml.get("failureType") === "'testCodeFailure'" &&
+      unquoteYaml(yaml.get("error") ?? "") === "test failed";
     const diagnostics = block.lines.map((l) => l.trim().replace(/^#\s*/, "")).filter((l) => l !== "");
     // bats: `(in test file a.bats, line 5)`; Test::More: `at t/a.t line 3.`
     const where = diagnostics
@@ -94,13 +104,14 @@ function createTapParser(context: ParseContext): LineParser {
     const avaMessage = unquoteYaml(yaml.get("message") ?? "").trim();
     const assertion = yaml.get("assertion");
     const errorLines =
+      (fileFailed && thrown >= 0 ? output.slice(thrown) : undefined) ??
       yaml.block("error") ??
       compared ??
       (avaMessage ? [avaMessage] : assertion ? [`${assertion.trim()} failed`] : undefined) ??
       (yaml.size === 0
         ? diagnostics.filter((l) => !/^\(in test file |^at \S+ line \d+\.$|^Failed test\b/.test(l))
         : []);
-    const stack = yaml.block("stack") ?? block.lines;
+    const stack = yaml.block("stack") ?? (fileFailed && thrown >= 0 ? output.slice(thrown) : block.lines);
     const frame = firstRepoFrame(
       stack.map((l) => (/^\s*at\s/.test(l) || l.trim() === "" ? l : `    at ${l.trim()}`)),
       context.cwd,
@@ -128,7 +139,11 @@ function createTapParser(context: ParseContext): LineParser {
         errorName && !/^'?(?:AssertionError|Error)'?$/.test(errorName)
           ? `${unquoteYaml(errorName)}: ${message}`
           : message,
-      excerpt: makeExcerpt(yaml.block("diff") ?? yaml.block("details") ?? rest),
+      excerpt: makeExcerpt(
+        yaml.block("diff") ??
+          yaml.block("details") ??
+          (fileFailed && thrown >= 0 ? output.slice(0, thrown) : rest),
+      ),
     });
   };
 
@@ -136,6 +151,8 @@ function createTapParser(context: ParseContext): LineParser {
     flush();
     const depth = Math.floor(indent.length / 4);
     const { name: leaf, directive } = splitDirective(rawText);
+    const output = fileOutput;
+    fileOutput = [];
     const isParent = childSeen[depth + 1] === true;
     const failedBelow = childFailed[depth + 1] === true;
     childSeen[depth + 1] = false;
@@ -151,7 +168,10 @@ function createTapParser(context: ParseContext): LineParser {
       // A parent fails when a child did (already reported) or when its own hooks failed.
       if (failed && directive === undefined) {
         childFailed[depth] = true;
-        if (!failedBelow) pending = { name: id, indent: indent.length, block: new LineBlock() };
+        if (!failedBelow) {
+          pending = { name: id, indent: indent.length, block: new LineBlock() };
+          pendingOutput = output;
+        }
       }
       return;
     }
@@ -161,6 +181,7 @@ function createTapParser(context: ParseContext): LineParser {
       leaves.fail++;
       childFailed[depth] = true;
       pending = { name: id, indent: indent.length, block: new LineBlock() };
+      pendingOutput = output;
     } else if (directive !== "todo") {
       leaves.pass++;
       passing.add(id);
@@ -260,6 +281,7 @@ function createTapParser(context: ParseContext): LineParser {
       // tape: `# name` before a test's assertions (counters and Subtest lines are taken above).
       const comment = /^# (.+)$/.exec(line);
       if (comment && !/^# (ok|not ok|duration_ms|suites|time=)/.test(comment[1]!)) group = comment[1]!.trim();
+      if (line.startsWith("#") && fileOutput.length < 200) fileOutput.push(line.replace(/^# ?/, ""));
     },
     finish() {
       flush();
