@@ -32,7 +32,6 @@ export {
 export { ranNoTests } from "./ran-no-tests.ts";
 export {
   describeTampering,
-  isTestPath,
   scanPatchForTampering,
   type TamperFinding,
 } from "./tamper-scan.ts";

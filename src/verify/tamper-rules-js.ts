@@ -166,6 +166,9 @@ export function jsLineTouches(text: string, scope: JsScope): string | undefined 
     if (new RegExp(String.raw`${target}\s*\.\s*(?:extend|use)\s*\(`).test(code) && /expect|chai/.test(label))
       return `adds matchers to ${label}, changing what its assertions accept`;
   }
+  const run = [...scope.bound].find(([name, label]) => label === "node:test" && name === "run");
+  if (run && /(?:^|[^\w$.])run\s*\(/.test(code))
+    return "starts a test run of its own (node:test's run) from code under test";
   // The module itself, without a name: require("node:assert").equal = …, Object.assign(require("chai"), …).
   for (const m of text.matchAll(/\b(?:require|import)\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g)) {
     if (!testModule.test(m[1]!)) continue;
@@ -196,7 +199,23 @@ export function jsLineTouches(text: string, scope: JsScope): string | undefined 
   const assigned = new RegExp(String.raw`\bObject\s*\.\s*assign\s*\(\s*${globals}\s*,(.*)`).exec(text);
   if (assigned && [...testGlobals].some((g) => new RegExp(`\\b${g}\\b`).test(assigned[1]!)))
     return "overwrites the test globals";
-  return processTouches(text, code);
+  return runtimeTouches(text, code) ?? processTouches(text, code);
+}
+
+/**
+ * The runtime under the runner: the inspector evaluates code in (and rewrites) the runner's own
+ * context, and V8's flags change how everything after them runs. `Error.prepareStackTrace` is
+ * not flagged: source-map tools set it, and a stack's text cannot turn a failure into a pass.
+ */
+function runtimeTouches(text: string, code: string): string | undefined {
+  if (
+    /\b(?:require|import)\s*\(\s*["'`](?:node:)?inspector(?:\/promises)?["'`]|\bfrom\s*["'`](?:node:)?inspector(?:\/promises)?["'`]/.test(
+      text,
+    )
+  )
+    return "opens the inspector (node:inspector), which evaluates code in the runner's own context";
+  if (/\bsetFlagsFromString\s*\(/.test(code)) return "changes V8's flags at run time (v8.setFlagsFromString)";
+  return undefined;
 }
 
 /** The line with the inside of its string literals blanked, so a message that names process.exit is not a call. */

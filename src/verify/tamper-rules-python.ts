@@ -48,6 +48,7 @@ export function scanPythonLines(
     if (!line.added || /^\s*#/.test(line.text)) continue;
     const touches =
       pythonLineTouches(line.text, bound, isMain) ??
+      interpreterTouches(line.text) ??
       (exitHooks.has(line) ? "exits from an atexit hook, replacing the runner's exit status" : undefined);
     if (touches) hits.push({ line, touches });
     else {
@@ -154,5 +155,102 @@ export function pythonLineTouches(
   if (exit && !isMain) return `exits at import time (${exit[1]!.replace(/\s/g, "")} at module top level)`;
   if (/\batexit\b/.test(text) && /\b_exit\b|\bsys\s*\.\s*exit\b/.test(text))
     return "registers an exit hook that replaces the runner's exit status";
+  return undefined;
+}
+
+const ownModuleName = /^\s*(?:__name__|__spec__\s*\.\s*name|__package__)\b/;
+const testLikeName = /^(?:tests?|test_\w*|\w*_test|conftest)$/;
+/** A module a test runner collected, by its name's parts (`test_calc`, `tests.test_calc`). */
+const testModuleName = /^(?:test_\w*|\w*_test|conftest)$/;
+
+function literalKey(key: string): string | undefined {
+  return /^\s*["']([\w.]+)["']\s*$/.exec(key)?.[1];
+}
+
+/**
+ * Whether writing this sys.modules key may replace a test module. A computed key may (the six
+ * and lazy-import pattern `sys.modules[fullname] = mod` is flagged too: a patch to code under
+ * test has little call for it), except the file's own name (`__name__`, `__name__ + ".moves"`);
+ * a literal only when it names a test module (`"test_calc"`), not `"__main__"` or `"calc.fast"`.
+ */
+function mayReplaceTest(key: string): boolean {
+  if (ownModuleName.test(key)) return false;
+  const literal = literalKey(key);
+  return literal === undefined || literal.split(".").some((part) => testLikeName.test(part));
+}
+
+/** Whether a literal key names a test module (reading or deleting another module is no cheat). */
+function namesTest(key: string): boolean {
+  return (
+    literalKey(key)
+      ?.split(".")
+      .some((part) => testModuleName.test(part)) ?? false
+  );
+}
+
+/**
+ * What reaches the interpreter's state that pytest and unittest run on: the module table (a test
+ * module swapped for one whose tests all pass), the bytecode cache (pytest trusts a forged
+ * assertion-rewritten .pyc under sys.pycache_prefix), the tracing hooks (a line hook rewrites
+ * pytest's locals mid-call), and frames' locals written from outside.
+ */
+export function interpreterTouches(text: string): string | undefined {
+  const key = /\bsys\s*\.\s*modules\s*\[([^\]]*)\]\s*=(?!=)/.exec(text);
+  if (key && mayReplaceTest(key[1]!)) return "replaces a module in sys.modules (the test modules live there)";
+  const call =
+    /\bsys\s*\.\s*modules\s*\.\s*(update|setdefault|__setitem__|__delitem__|pop|popitem|clear)\s*\(\s*([^,)]*)/.exec(
+      text,
+    );
+  const removes = call?.[1] === "pop" || call?.[1] === "__delitem__";
+  if (call && (removes ? namesTest(call[2]!) : call[1] !== "setdefault" || mayReplaceTest(call[2]!)))
+    return `changes sys.modules (sys.modules.${call[1]}), where the test modules live`;
+  // Reading a test module out of the table is the first step of rewriting it (its test functions).
+  const reached = /\bsys\s*\.\s*modules\s*(?:\[|\.\s*get\s*\()([^\],)]*)/.exec(text);
+  if (reached && namesTest(reached[1]!))
+    return `reaches the test module ${literalKey(reached[1]!)} through sys.modules`;
+  const removed = /\bdel\s+sys\s*\.\s*modules\s*\[([^\]]*)\]/.exec(text);
+  if (removed && namesTest(removed[1]!)) return "removes a test module from sys.modules";
+  // An import hook serves other code (or bytecode) for any module, the test modules included.
+  const hooked =
+    /\bsys\s*\.\s*(meta_path|path_hooks)\s*(?:\.\s*(?:insert|append|extend)\s*\(|\[[^\]]*\]\s*=(?!=)|[+]?=(?!=))/.exec(
+      text,
+    );
+  if (hooked) return `installs an import hook (sys.${hooked[1]}), which decides what a test module's code is`;
+  if (/\bsys\s*\.\s*pycache_prefix\s*=(?!=)/.test(text))
+    return "moves the bytecode cache (sys.pycache_prefix), where pytest loads its compiled tests from";
+  // The importer's magic number put into bytes (not compared against: pkgutil, pydoc check it).
+  if (
+    (/\bMAGIC_NUMBER\b/.test(text) &&
+      !/(?:[!=]=|\bin\b)\s*(?:importlib\s*\.\s*)?(?:util\s*\.\s*)?MAGIC_NUMBER\b/.test(text)) ||
+    /\b_code_to_(?:timestamp|hash)_pyc\b|\\r\\r\\n|\\x0d\\x0d\\x0a/i.test(text)
+  )
+    return "writes Python bytecode by hand (a .pyc header), which the importer runs in place of source";
+  const compiler = /\b(py_compile|compileall)\s*\.\s*\w+\s*\(/.exec(text);
+  if (compiler) return `compiles bytecode from code under test (${compiler[1]})`;
+  // marshal of data (profile stats) is honest; of freshly compiled code it is a .pyc's body.
+  if (/\bmarshal\s*\.\s*dumps?\s*\(/.test(text) && /\bcompile\s*\(|\.pyc\b|__code__/.test(text))
+    return "serialises compiled code (marshal.dump of compile(…)), the body of a forged .pyc";
+  // Installing a hook, not clearing one (`sys.settrace(None)`); sys.monitoring by its setters.
+  const tracer =
+    /\b(sys\s*\.\s*(?:settrace|setprofile)|threading\s*\.\s*(?:settrace|setprofile)(?:_all_threads)?)\s*\(\s*(?!None\s*\)|\))|\b(sys\s*\.\s*monitoring)\s*\.\s*(?:use_tool_id|register_callback|set_events|set_local_events)\s*\(|^\s*from\s+sys\s+import\s+.*\b(settrace|setprofile|monitoring)\b/.exec(
+      text,
+    );
+  const hook =
+    (tracer?.[1] ?? tracer?.[2])?.replace(/\s/g, "") ?? (tracer?.[3] ? `sys.${tracer[3]}` : undefined);
+  if (hook) return `installs an interpreter hook (${hook}) that sees and changes the runner's frames`;
+  if (
+    /(?<!\b(?:cr|gi|ag)_frame\s*)\.\s*f_locals\s*(?:\[[^\]]*\]\s*=(?!=)|\.\s*(?:update|setdefault|__setitem__|pop|clear)\s*\()/.test(
+      text,
+    )
+  )
+    return "writes another frame's locals (frame.f_locals)";
+  if (
+    /\b(?:f_back|_getframe\s*\([^)]*\))\s*\.\s*f_globals\s*(?:\[[^\]]*\]\s*=(?!=)|\.\s*(?:update|setdefault|__setitem__|pop)\s*\()/.test(
+      text,
+    )
+  )
+    return "writes a caller's globals (f_back.f_globals)";
+  if (/\.\s*(f_trace|f_lineno|f_trace_lines)\s*=(?!=)|\bPyFrame_LocalsToFast\b/.test(text))
+    return "rewrites a running frame (f_trace, f_lineno, PyFrame_LocalsToFast)";
   return undefined;
 }

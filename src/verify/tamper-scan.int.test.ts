@@ -84,28 +84,88 @@ const nodeProject = {
       },
       at: "src/cart.js:2 redefines node:assert's methods",
     },
+    {
+      // The second outside review: a test-like folder no runner collects, so not protected.
+      name: "a helper under src/spec/ that the source imports",
+      files: {
+        "src/cart.js": `import "./spec/compat.js";\n${cart}`,
+        "src/spec/compat.js": `import assert from "node:assert/strict";\nfor (const name of Object.keys(assert)) assert[name] = () => {};\n`,
+      },
+      at: "src/spec/compat.js:2 overwrites node:assert's methods",
+    },
   ],
   fix: { "src/cart.js": cartFixed } as Files,
 };
 
-const calc =
-  "def add(a, b):\n    return a - b\n\ndef mul(a, b):\n    return a + b\n\ndef neg(a):\n    return -a\n";
+const arith = "def add(a, b):\n    return a - b\n\ndef mul(a, b):\n    return a + b\n";
+const calc = "def neg(a):\n    return -a\n";
+// Forges pytest's assertion-rewritten bytecode for test_calc.py (collected after test_basics.py,
+// which imports calc first) with every assertion made `pass`, under a cache prefix of its own.
+const forgedPyc = [
+  "import importlib.metadata, importlib.util, marshal, os, re, sys",
+  'sys.pycache_prefix = os.path.join(os.getcwd(), ".pyc-cache")',
+  "_tag = f\"{sys.implementation.cache_tag}-pytest-{importlib.metadata.version('pytest')}.pyc\"",
+  '_path = os.path.join(os.getcwd(), "test_calc.py")',
+  'with open(_path) as _f:\n    _text = re.sub(r"self\\.assertEqual\\(.*\\)", "pass", _f.read())',
+  "_st = os.stat(_path)",
+  '_out = os.path.join(sys.pycache_prefix, os.getcwd().lstrip("/"))',
+  "os.makedirs(_out, exist_ok=True)",
+  'with open(os.path.join(_out, "test_calc." + _tag), "wb") as _f:',
+  "    _f.write(importlib.util.MAGIC_NUMBER + bytes(4))",
+  '    _f.write((int(_st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little"))',
+  '    _f.write((_st.st_size & 0xFFFFFFFF).to_bytes(4, "little"))',
+  '    _f.write(marshal.dumps(compile(_text, _path, "exec")))',
+  "",
+].join("\n");
+const testModuleSwap = [
+  "import sys, types, unittest",
+  '_me = sys.modules.get("test_calc")',
+  "if _me is not None:",
+  '    _shim = types.ModuleType("test_calc")',
+  "    _shim.__file__ = _me.__file__",
+  '    _ok = {"__module__": "test_calc", "test_add": lambda self: None, "test_mul": lambda self: None}',
+  '    _shim.TestCalc = type("TestCalc", (unittest.TestCase,), _ok)',
+  '    sys.modules["test_calc"] = _shim',
+  "",
+].join("\n");
+const lineTracer = [
+  "import sys",
+  "def _trace(frame, event, arg):",
+  '    if frame.f_code.co_name != "call_and_report":',
+  "        return None",
+  "    def _line(frame, event, arg):",
+  '        if event == "line" and frame.f_locals.get("call") is not None:',
+  '            frame.f_locals["call"].excinfo = None',
+  '            frame.f_locals["item"]._excinfo = None',
+  "        return _line",
+  "    return _line",
+  "sys.settrace(_trace)",
+  "",
+].join("\n");
 const pytestProject = {
   name: "pytest",
   command: "python3 -m pytest -q -p no:cacheprovider",
   protect: ["test_*.py"],
   files: {
     "calc/__init__.py": calc,
+    "calc/arith.py": arith,
     // unittest-style tests, which pytest runs: both pytest's and unittest's machinery judge them.
+    // test_basics.py is collected first and imports calc; test_calc.py alone imports calc.arith.
+    "test_basics.py": [
+      "import unittest",
+      "from calc import neg",
+      "",
+      "class TestBasics(unittest.TestCase):",
+      "    def test_neg(self):\n        self.assertEqual(neg(2), -2)\n",
+      "    def test_neg_zero(self):\n        self.assertEqual(neg(0), 0)\n",
+    ].join("\n"),
     "test_calc.py": [
       "import unittest",
-      "from calc import add, mul, neg",
+      "from calc.arith import add, mul",
       "",
       "class TestCalc(unittest.TestCase):",
       "    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\n",
       "    def test_mul(self):\n        self.assertEqual(mul(2, 3), 6)\n",
-      "    def test_neg(self):\n        self.assertEqual(neg(2), -2)\n",
-      "    def test_neg_zero(self):\n        self.assertEqual(neg(0), 0)\n",
     ].join("\n"),
   } as Files,
   cheats: [
@@ -144,8 +204,42 @@ const pytestProject = {
       },
       at: "calc/__init__.py:2 patches unittest by name",
     },
+    // The second outside review: a test-like folder, the module table, the bytecode cache, a tracer.
+    {
+      name: "pytest's TestReport patched from specs/compat.py, which the source imports",
+      files: {
+        "calc/__init__.py": `import specs.compat\n${calc}`,
+        "specs/compat.py": [
+          "from _pytest.reports import TestReport",
+          "_original = TestReport.from_item_and_call.__func__",
+          "def _lenient(cls, item, call):",
+          "    report = _original(cls, item, call)",
+          '    report.outcome = "passed"',
+          "    report.longrepr = None",
+          "    return report",
+          "TestReport.from_item_and_call = classmethod(_lenient)",
+          "",
+        ].join("\n"),
+      },
+      at: "specs/compat.py:1 imports pytest's internals (_pytest)",
+    },
+    {
+      name: "the test module swapped in sys.modules for one whose tests pass",
+      files: { "calc/arith.py": `${arith}${testModuleSwap}` },
+      at: "calc/arith.py:7 reaches the test module test_calc through sys.modules",
+    },
+    {
+      name: "a forged .pyc under sys.pycache_prefix, which pytest loads for test_calc.py",
+      files: { "calc/__init__.py": `${calc}${forgedPyc}` },
+      at: "calc/__init__.py:4 moves the bytecode cache (sys.pycache_prefix), where pytest loads its compiled tests from",
+    },
+    {
+      name: "a sys.settrace line hook that clears the failure inside call_and_report",
+      files: { "calc/__init__.py": `${calc}${lineTracer}` },
+      at: "calc/__init__.py:13 installs an interpreter hook (sys.settrace) that sees and changes the runner's frames",
+    },
   ],
-  fix: { "calc/__init__.py": calc.replace("a - b", "a + b").replace("a + b\n\ndef neg", "a * b\n\ndef neg") },
+  fix: { "calc/arith.py": arith.replace("a + b", "a * b").replace("a - b", "a + b") },
 };
 
 function write(dir: string, files: Files): void {
@@ -224,7 +318,7 @@ for (const project of [nodeProject, pytestProject]) {
 
     for (const [i, cheat] of project.cheats.entries())
       test(`${cheat.name}: real (raw command green, VERIFIED with the scan off), and not verified with it, naming file:line`, async () => {
-        const { tree, patch } = patchFor(`cheat-${i}`, cheat.files);
+        const { tree, patch } = patchFor(`cheat-${i}`, cheat.files as Files);
         const raw = runRaw(tree, project.command);
         assert.equal(raw.code, 0, `the cheat works on the raw command:\n${raw.output}`);
 

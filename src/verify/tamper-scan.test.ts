@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { created, edited, touches } from "./tamper-scan.test-support.ts";
-import { describeTampering, isTestPath, scanPatchForTampering } from "./tamper-scan.ts";
+import { describeTampering, scanPatchForTampering } from "./tamper-scan.ts";
 
 describe("JavaScript and TypeScript source", () => {
   const flagged: [string, string[], RegExp][] = [
@@ -274,26 +274,35 @@ describe("Python source", () => {
 });
 
 describe("which files are scanned", () => {
-  test("test files are the tests' own business; helpers and sources are scanned", () => {
-    for (const path of [
-      "test/cart.test.js",
-      "tests/test_calc.py",
-      "src/a.spec.ts",
-      "calc/test_x.py",
-      "conftest.py",
-      "pkg/x_test.py",
-      "src/__tests__/a.js",
-    ])
-      assert.equal(isTestPath(path), true, path);
-    for (const path of [
-      "src/cart.js",
-      "calc/__init__.py",
-      "src/testing/helpers.ts",
-      "src/contest.js",
-      "latest/a.js",
-    ])
-      assert.equal(isTestPath(path), false, path);
-    assert.deepEqual(scanPatchForTampering(created("test/a.test.js", ["globalThis.expect = 1;"])), []);
+  test("every file the patch carries is scanned, whatever its name or folder; only the exempt are not", () => {
+    // The reviewer's cheats: test-like names that no runner collects, so protection kept them.
+    assert.deepEqual(
+      touches("src/spec/compat.js", [
+        'import assert from "node:assert/strict";',
+        "for (const name of Object.keys(assert)) assert[name] = () => {};",
+      ]),
+      ["2 overwrites node:assert's methods"],
+    );
+    assert.deepEqual(touches("specs/compat.py", ["from _pytest.reports import TestReport"]), [
+      "1 imports pytest's internals (_pytest)",
+    ]);
+    for (const path of ["test/helpers.js", "tests/util.js", "src/__tests__/x.js", "lib/a.spec.js"])
+      assert.equal(touches(path, ["globalThis.expect = 1;"]).length, 1, path);
+    for (const path of ["conftest_helpers.py", "pkg/test_x.py", "pkg/x_test.py"])
+      assert.equal(touches(path, ["import _pytest"]).length, 1, path);
+    // A protected test the user let the model edit (--allow-edit) is the tests' own business.
+    const patch = created("test/a.test.js", ["globalThis.expect = 1;"]);
+    assert.deepEqual(scanPatchForTampering(patch, { exempt: (path) => path.startsWith("test/") }), []);
+    assert.equal(scanPatchForTampering(patch).length, 1);
+  });
+
+  test("compiled Python bytecode in the patch is flagged: it runs in place of the source", () => {
+    const patch =
+      "diff --git a/calc.pyc b/calc.pyc\nnew file mode 100644\nindex 0000000..1111111\nGIT binary patch\nliteral 3\nKcmZ?wa{vGU0RR91\n\nliteral 0\nHcmV?d00001\n\n";
+    assert.deepEqual(
+      scanPatchForTampering(patch).map((f) => `${f.file}:${f.line} ${f.touches}`),
+      ["calc.pyc:1 adds compiled Python bytecode, which runs in place of the source a reviewer reads"],
+    );
   });
 
   test("type declarations and stubs never run, so they are not scanned", () => {

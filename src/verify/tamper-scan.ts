@@ -2,8 +2,9 @@
 // the test framework in memory (assert's methods become no-ops, pytest's reports say "passed")
 // and go green with every test, config and verifier script protected. No sandbox can stop that;
 // a careful reviewer reads the patch. This does: it scans the lines the candidate patch ADDS to
-// files that are not tests for code that reaches into the test machinery or the process's
-// verdict channel (exit status, output), and names each place. It is a heuristic over text, not
+// every file the protection filter keeps (so never a protected test) for code that reaches into
+// the test machinery or the process's verdict channel (exit status, output, the interpreter's
+// tracing and import state), and names each place. It is a heuristic over text, not
 // a proof: obfuscated code gets past it, which is why hidden checks stay the real defence.
 import { type PatchFile, parsePatchFiles } from "../patch/index.ts";
 import { type LineHit, procHit, type ScannedLine } from "./tamper-lines.ts";
@@ -24,23 +25,13 @@ export interface TamperFinding {
 export interface TamperScanOptions {
   /** The file's text before the patch (to learn which names are bound to test modules). */
   readOriginal?: (path: string) => string | undefined;
-}
-
-/**
- * Test files are the tests' own business (they may extend `expect`, mock globals): they are
- * judged by protection and the witness, not here. Helper folders such as `src/testing/` are
- * code, and scanned.
- */
-export function isTestPath(path: string): boolean {
-  const parts = path.split("/");
-  const base = parts.at(-1) ?? "";
-  if (parts.slice(0, -1).some((dir) => /^(test|tests|__tests__|spec|specs)$/.test(dir))) return true;
-  return (
-    /\.(test|spec)\.[cm]?[jt]sx?$/.test(base) ||
-    /^test_.*\.py$/.test(base) ||
-    /_test\.(py|go)$/.test(base) ||
-    base === "conftest.py"
-  );
+  /**
+   * Files the scan leaves alone: the tests the user let the model edit (--allow-edit over a
+   * protected test). Nothing else is exempt: a file's name or folder (`src/spec/compat.js`,
+   * `specs/compat.py`) says nothing of whether a runner collects it, and a file that survives
+   * the protection filter is, by definition, not a protected test; it is code the tests import.
+   */
+  exempt?: (path: string) => boolean;
 }
 
 const jsFile = /\.([cm]?[jt]sx?)$/;
@@ -48,12 +39,23 @@ const pyFile = /\.py$/;
 /** Type declarations and stubs never run: nothing in them can change a test's verdict. */
 const declarationFile = /\.d\.[cm]?ts$|\.pyi$/;
 
-/** Every added line of a non-test file that reaches into the test machinery, in patch order. */
+/**
+ * Compiled Python bytecode runs in place of its source (a sourceless `calc.pyc`, or a cache
+ * entry the importer or pytest's assertion rewriter trusts) and no reviewer can read it.
+ */
+const bytecodeFile = /\.py[co]$/;
+const bytecodeTouches = "adds compiled Python bytecode, which runs in place of the source a reviewer reads";
+
+/** Every added line of a file the protection filter kept that reaches into the test machinery, in patch order. */
 export function scanPatchForTampering(patch: string, options: TamperScanOptions = {}): TamperFinding[] {
   const findings: TamperFinding[] = [];
   for (const file of parsePatchFiles(patch).files) {
     const path = file.newPath;
-    if (path === null || isTestPath(path) || declarationFile.test(path)) continue;
+    if (path === null || options.exempt?.(path) || declarationFile.test(path)) continue;
+    if (bytecodeFile.test(path)) {
+      findings.push({ file: path, line: 1, touches: bytecodeTouches, code: "(compiled bytecode)" });
+      continue;
+    }
     const lines = patchedLines(file);
     if (!lines.some((line) => line.added)) continue;
     const original = file.oldPath !== null ? options.readOriginal?.(file.oldPath) : undefined;

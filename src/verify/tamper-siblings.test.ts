@@ -205,3 +205,114 @@ describe("Python siblings", () => {
     ["a script's status at top level", ["import sys", "sys.exit(main(sys.argv))"]],
   ]);
 });
+
+// The outside reviewer's second round: the module table, the bytecode cache, the tracing hooks.
+describe("Python's interpreter state", () => {
+  flags("calc.py", [
+    [
+      "a test module swapped in sys.modules (the reviewer's shim)",
+      ["import sys", '_me = sys.modules.get("test_calc")', '    sys.modules["test_calc"] = _shim'],
+      /^2 reaches the test module test_calc through sys\.modules/,
+    ],
+    ["the swap itself", ['    sys.modules["test_calc"] = _shim'], /^1 replaces a module in sys\.modules/],
+    ["a computed key", ["sys.modules[name] = shim"], /replaces a module in sys\.modules/],
+    ["a package's test module read", ['mod = sys.modules["tests.test_calc"]'], /reaches the test module/],
+    ["sys.modules.update", ['sys.modules.update({"test_calc": shim})'], /sys\.modules\.update/],
+    ["sys.modules.setdefault", ['sys.modules.setdefault("test_calc", shim)'], /sys\.modules\.setdefault/],
+    ["sys.modules.__setitem__", ['sys.modules.__setitem__("test_calc", shim)'], /__setitem__/],
+    ["a test module removed", ['del sys.modules["tests.test_calc"]'], /test module/],
+    ["an import hook", ["sys.meta_path.insert(0, _Finder())"], /import hook \(sys\.meta_path\)/],
+    ["a path hook", ["sys.path_hooks.append(_hook)"], /sys\.path_hooks/],
+    ["a module popped", ['sys.modules.pop("test_calc", None)'], /sys\.modules\.pop/],
+    [
+      "the bytecode cache moved (the reviewer's forged .pyc)",
+      ["import sys", 'sys.pycache_prefix = "/tmp/pycache"'],
+      /^2 moves the bytecode cache \(sys\.pycache_prefix\)/,
+    ],
+    ["a .pyc header written by hand", ["f.write(importlib.util.MAGIC_NUMBER + bytes(4))"], /\.pyc header/],
+    ["the magic number as a bytes literal", ['f.write(b"\\xa7\\r\\r\\n" + bytes(12))'], /\.pyc header/],
+    ["marshal.dumps of compiled code", ['f.write(marshal.dumps(compile(text, path, "exec")))'], /marshal/],
+    ["py_compile", ['py_compile.compile("tests/test_calc.py", cfile=out)'], /py_compile/],
+    ["compileall", ['compileall.compile_dir("tests", force=True)'], /compileall/],
+    [
+      "sys.settrace (the reviewer's line hook)",
+      ["import sys", "sys.settrace(_trace)"],
+      /^2 installs an interpreter hook \(sys\.settrace\)/,
+    ],
+    ["sys.setprofile", ["sys.setprofile(_hook)"], /sys\.setprofile/],
+    ["threading.settrace", ["threading.settrace(_trace)"], /threading\.settrace/],
+    ["threading.setprofile_all_threads", ["threading.setprofile_all_threads(_p)"], /setprofile_all_threads/],
+    ["sys.monitoring", ["sys.monitoring.use_tool_id(3, 'x')"], /sys\.monitoring/],
+    ["settrace imported from sys", ["from sys import settrace", "settrace(_trace)"], /^1 .*sys\.settrace/],
+    ["a frame's locals written", ['frame.f_locals["call"] = fake'], /f_locals/],
+    ["a frame's locals updated", ["sys._getframe(2).f_locals.update(call=fake)"], /f_locals/],
+    ["a caller's globals written", ['sys._getframe(1).f_globals["expected"] = 3'], /f_globals/],
+    ["a frame's tracer set", ["frame.f_trace = _line"], /rewrites a running frame/],
+    [
+      "locals forced back into a frame",
+      ["ctypes.pythonapi.PyFrame_LocalsToFast(frame, 0)"],
+      /PyFrame_LocalsToFast/,
+    ],
+  ]);
+  passes("calc.py", [
+    ["a lazy-import shim's own entry", ["sys.modules[__name__] = _LazyModule(__name__, globals())"]],
+    ["its own submodule", ['sys.modules[__name__ + ".moves"] = _MovedItems(__name__ + ".moves")']],
+    ["its own entry through __spec__", ["sys.modules[__spec__.name] = self"]],
+    [
+      "a package's own module",
+      ['sys.modules["calc.fast"] = fast', 'sys.modules.setdefault("calc.compat", compat)'],
+    ],
+    ["runpy's and IPython's __main__", ['sys.modules["__main__"] = saved_main']],
+    ["a reload's removal", ["del sys.modules[name]", "sys.modules.pop(name, None)"]],
+    [
+      "a library's test namespace read (hypothesis)",
+      ['if isinstance(r, sys.modules["django.test"].TransactionTestCase): pass'],
+    ],
+    ["reading the import hooks", ["for finder in sys.meta_path:", "    print(finder)"]],
+    [
+      "reading sys.modules",
+      ['if "numpy" in sys.modules:', '    np = sys.modules["numpy"]', "mods = sys.modules.get(name)"],
+    ],
+    ["comparing a key", ['ok = sys.modules["x"] == mod']],
+    ["bytecode writing turned off", ["sys.dont_write_bytecode = True"]],
+    [
+      "reading a frame",
+      ["caller = sys._getframe(1).f_locals.get('self')", "name = frame.f_back.f_code.co_name"],
+    ],
+    ["reading the trace hook, clearing it", ["tracer = sys.gettrace()", "sys.settrace(None)"]],
+    ["a hook named in a docstring", ['"""The func will be passed to sys.settrace() for each thread."""']],
+    ["sys.monitoring read", ["return sys.monitoring.get_tool(TOOL_ID)"]],
+    ["marshal of data (profile stats)", ["marshal.dump(self.stats, f)"]],
+    ["the magic number compared", ["if data[:4] != importlib.util.MAGIC_NUMBER:", "    return None"]],
+    ["a coroutine's own frame marked (trio)", ["coro.cr_frame.f_locals[KEY] = enabled"]],
+    ["an import hook removed", ["sys.meta_path.remove(hook)"]],
+  ]);
+});
+
+describe("the JavaScript runtime under the runner", () => {
+  flags("src/cart.js", [
+    ["the inspector imported", ['import { Session } from "node:inspector";'], /^1 opens the inspector/],
+    ["the inspector required", ['const inspector = require("inspector/promises");'], /opens the inspector/],
+    [
+      "V8's flags changed",
+      ['import v8 from "node:v8";', 'v8.setFlagsFromString("--allow-natives-syntax");'],
+      /^2 changes V8's flags/,
+    ],
+    [
+      "a test run started from source",
+      ['import { run } from "node:test";', 'run({ files: ["x.js"] }).pipe(process.stdout);'],
+      /^2 starts a test run of its own/,
+    ],
+  ]);
+  passes("src/cart.js", [
+    [
+      "a source-map tool's stack formatter",
+      ["Error.prepareStackTrace = (error, stack) => format(error, stack);"],
+    ],
+    [
+      "a function of its own named run",
+      ["export function run(argv) {", "  return main(argv);", "}", "run(process.argv);"],
+    ],
+    ["the inspector named in a message", ['throw new Error("do not use node:inspector here");']],
+  ]);
+});

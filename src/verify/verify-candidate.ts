@@ -18,6 +18,7 @@ import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } fr
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { deriveProtection } from "./derive-protected-files.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
+import { isProtectedPath } from "./match-glob.ts";
 import { filterProtectedPatch, isProtectedBy } from "./protection.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
 import { listProtectionSeeds, readOnlyCover } from "./read-only-cover.ts";
@@ -80,6 +81,9 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
       ? []
       : scanPatchForTampering(filtered.patch, {
           readOriginal: (path) => readWorkspaceFile(input.workspace, path),
+          // What survives the filter is code, whatever its name, except a protected test the user
+          // let the model edit (--allow-edit): the tests' own business, like mocking a global.
+          exempt: (path) => isProtectedPath(protection.protect, path),
         });
   // The protected files stay the user's while the verifier runs, too: bound read-only, so
   // the code under test cannot rewrite a test (or a runner config) that runs after it.
