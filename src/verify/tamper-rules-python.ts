@@ -216,6 +216,11 @@ export function interpreterTouches(text: string): string | undefined {
       text,
     );
   if (hooked) return `installs an import hook (sys.${hooked[1]}), which decides what a test module's code is`;
+  const setSys =
+    /\bsetattr\s*\(\s*sys\s*,\s*["'](modules|meta_path|path_hooks|pycache_prefix|settrace|setprofile)["']/.exec(
+      text,
+    );
+  if (setSys) return `replaces sys.${setSys[1]}, which the test machinery runs on`;
   if (/\bsys\s*\.\s*pycache_prefix\s*=(?!=)/.test(text))
     return "moves the bytecode cache (sys.pycache_prefix), where pytest loads its compiled tests from";
   // The importer's magic number put into bytes (not compared against: pkgutil, pydoc check it).

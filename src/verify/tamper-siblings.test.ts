@@ -229,6 +229,11 @@ describe("Python's interpreter state", () => {
       ["import sys", 'sys.pycache_prefix = "/tmp/pycache"'],
       /^2 moves the bytecode cache \(sys\.pycache_prefix\)/,
     ],
+    [
+      "the cache moved through setattr",
+      ['setattr(sys, "pycache_prefix", "/tmp/p")'],
+      /replaces sys\.pycache_prefix/,
+    ],
     ["a .pyc header written by hand", ["f.write(importlib.util.MAGIC_NUMBER + bytes(4))"], /\.pyc header/],
     ["the magic number as a bytes literal", ['f.write(b"\\xa7\\r\\r\\n" + bytes(12))'], /\.pyc header/],
     ["marshal.dumps of compiled code", ['f.write(marshal.dumps(compile(text, path, "exec")))'], /marshal/],
