@@ -25,6 +25,7 @@ import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { resolveReadOnlyPaths } from "./read-only-paths.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
+import { stageHelpers } from "./stage-helpers.ts";
 import { ensureOwnedDir, helperRoot, stateRoot, sweepStaleStateDirs } from "./state-root.ts";
 import type {
   LimitMechanism,
@@ -75,28 +76,10 @@ async function sweepLeftovers(): Promise<void> {
   sweepStaleStateDirs();
 }
 
-/** Our helper binaries, copied once to a world-readable place the sandbox uid can reach. */
+/** Our helper binaries, staged once per version where the sandbox uid can reach them. */
 function stageBinaries(tools: LocalToolchain): string {
   ensureOwnedDir(helperRoot);
-  const dir = join(helperRoot, "bin");
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const src of [tools.agent, tools.forwarder, tools.exporter, tools.nodump]) {
-    if (!existsSync(src)) continue;
-    const dst = join(dir, src.split("/").pop()!);
-    if (
-      !existsSync(dst) ||
-      statSync(dst).mtimeMs < statSync(src).mtimeMs ||
-      statSync(dst).size !== statSync(src).size
-    ) {
-      copyFileSync(src, `${dst}.${process.pid}`);
-      chmodSync(`${dst}.${process.pid}`, 0o755);
-      rmSync(dst, { force: true });
-      copyFileSync(`${dst}.${process.pid}`, dst);
-      chmodSync(dst, 0o755);
-      rmSync(`${dst}.${process.pid}`, { force: true });
-    }
-  }
-  return dir;
+  return stageHelpers(helperRoot, [tools.agent, tools.forwarder, tools.exporter, tools.nodump]);
 }
 
 export interface BootOptions {
