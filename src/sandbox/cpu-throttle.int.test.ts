@@ -46,14 +46,22 @@ function tree(hostPid: number): Proc[] {
 const cpuOf = (hostPid: number) => tree(hostPid).reduce((sum, p) => sum + p.cpu, 0);
 const spin = "sh -c 'while :; do :; done'";
 
-/** Cores used by two busy processes over `seconds`, measured from the host. */
-async function twoSpinners(sb: Sandbox, seconds: number): Promise<number> {
+/**
+ * Two busy processes for `seconds`: the cores they used, and in how many of the host's looks
+ * (every 20 ms) some process inside was stopped — the throttle's pauses, seen from outside.
+ */
+async function twoSpinners(sb: Sandbox, seconds: number): Promise<{ cores: number; pausedLooks: number }> {
   const c0 = cpuOf(sb.info.hostPid!);
   const t0 = performance.now();
+  let pausedLooks = 0;
+  const look = setInterval(() => {
+    if (stoppedIn(sb).length > 0) pausedLooks++;
+  }, 20);
   const r = await sb.exec(`${spin} & a=$!; ${spin} & b=$!; sleep ${seconds}; kill $a $b; wait`);
+  clearInterval(look);
   const wall = (performance.now() - t0) / 1000;
   assert.equal(r.timedOut, false, r.stderr);
-  return (cpuOf(sb.info.hostPid!) - c0) / wall;
+  return { cores: (cpuOf(sb.info.hostPid!) - c0) / wall, pausedLooks };
 }
 
 function stoppedIn(sb: Sandbox): Proc[] {
@@ -118,10 +126,34 @@ if (process.getuid?.() === 0) {
 
     test("two busy processes under cpuCores 0.5 use at most ~0.65 cores over 3 s", async (t) => {
       const held = await twoSpinners(sb, 3);
-      t.diagnostic(`throttled at 0.5: ${held.toFixed(3)} cores`);
-      assert.ok(held <= 0.65, `used ${held.toFixed(3)} cores against 0.5`);
-      assert.ok(held >= 0.2, `the spinners barely ran (${held.toFixed(3)} cores): nothing was measured`);
-      // The same spinners with room for two cores get clearly more: the cap above is the throttle's.
+      t.diagnostic(`throttled at 0.5: ${held.cores.toFixed(3)} cores, paused in ${held.pausedLooks} looks`);
+      assert.ok(held.cores <= 0.65, `used ${held.cores.toFixed(3)} cores against 0.5`);
+      assert.ok(
+        held.cores >= 0.2,
+        `the spinners barely ran (${held.cores.toFixed(3)} cores): nothing was measured`,
+      );
+    });
+
+    test("the cap is the throttle's, not a busy machine's: the host sees the pauses", async (t) => {
+      // At 0.2 cores even a loaded shared machine gives two spinners more than the share.
+      const tight = await createSandbox({
+        workspace: dir,
+        backend: "local",
+        warmPool: false,
+        limits: { cpuCores: 0.2 },
+      });
+      try {
+        const held = await twoSpinners(tight, 2);
+        t.diagnostic(`throttled at 0.2: ${held.cores.toFixed(3)} cores, paused in ${held.pausedLooks} looks`);
+        assert.ok(held.cores <= 0.3, `used ${held.cores.toFixed(3)} cores against 0.2`);
+        assert.ok(
+          held.pausedLooks >= 3,
+          `the host never saw the throttle pause the sandbox (${held.pausedLooks})`,
+        );
+      } finally {
+        await tight.dispose();
+      }
+      // With room for both spinners (2 cores) nothing is ever paused.
       const roomy = await createSandbox({
         workspace: dir,
         backend: "local",
@@ -129,9 +161,11 @@ if (process.getuid?.() === 0) {
         limits: { cpuCores: 2 },
       });
       try {
-        const free = await twoSpinners(roomy, 2);
-        t.diagnostic(`same spinners at cpuCores 2: ${free.toFixed(3)} cores`);
-        assert.ok(free > held * 1.3, `unthrottled ${free.toFixed(3)} vs throttled ${held.toFixed(3)} cores`);
+        const free = await twoSpinners(roomy, 1.5);
+        t.diagnostic(
+          `same spinners at cpuCores 2: ${free.cores.toFixed(3)} cores, paused in ${free.pausedLooks} looks`,
+        );
+        assert.equal(free.pausedLooks, 0, "the throttle paused a sandbox with room for both spinners");
       } finally {
         await roomy.dispose();
       }
@@ -152,11 +186,24 @@ if (process.getuid?.() === 0) {
     test("a process the command stops itself stays stopped through throttle pauses until it continues it", async () => {
       // One stopped spinner, one running (the throttle pauses the sandbox several times a
       // second meanwhile); then its own SIGCONT. The state and CPU of the stopped one are read inside.
-      const r = await sb.exec(
+      const tight = await createSandbox({
+        workspace: dir,
+        backend: "local",
+        warmPool: false,
+        limits: { cpuCores: 0.2 },
+      });
+      let pausedLooks = 0; // looks at which more than the user's own stopped process was stopped
+      const look = setInterval(() => {
+        if (stoppedIn(tight).length >= 2) pausedLooks++;
+      }, 20);
+      const r = await tight.exec(
         `${spin} & a=$!; kill -STOP $a; ${spin} & b=$!; sleep 0.3; c0=$(cut -d' ' -f14 /proc/$a/stat); ` +
           `sleep 1.5; echo "during $(cut -d' ' -f3 /proc/$a/stat) $c0 $(cut -d' ' -f14 /proc/$a/stat)"; ` +
           `kill -CONT $a; sleep 0.5; echo "after $(cut -d' ' -f3 /proc/$a/stat)"; kill -9 $a $b; wait`,
       );
+      clearInterval(look);
+      await tight.dispose();
+      assert.ok(pausedLooks >= 3, `the throttle never paused the sandbox meanwhile (${pausedLooks})`);
       const during = /^during (\S) (\d+) (\d+)$/m.exec(r.stdout);
       assert.ok(during, r.stdout + r.stderr);
       assert.equal(during[1], "T", "the user's stopped process was continued by someone else");
@@ -165,26 +212,33 @@ if (process.getuid?.() === 0) {
     });
 
     test("nothing is left stopped after a timeout, a kill or dispose", async () => {
-      const bg = await sb.start(spin);
-      const r = await sb.exec(spin, { timeoutMs: 1500 });
-      assert.equal(r.timedOut, true);
-      await bg.kill();
-      // The agent itself is never stopped, and no process the throttle paused outlives its command.
-      await new Promise((done) => setTimeout(done, 200));
-      assert.deepEqual(stoppedIn(sb), []);
-      // A busy server with a TERM handler, paused by the throttle, still gets to run it when killed.
-      const trap = await sb.start(`trap 'echo termed; exit 3' TERM; while :; do :; done`);
-      await new Promise((done) => setTimeout(done, 700));
-      await trap.kill();
-      assert.match(trap.logs(), /termed/);
-      assert.deepEqual(await trap.exited, { exitCode: 3, signal: null });
+      // At 0.1 cores a spinner spends most of its time paused: each end below meets a pause.
       const other = await createSandbox({
         workspace: dir,
         backend: "local",
         warmPool: false,
-        limits: { cpuCores: 0.2 },
+        limits: { cpuCores: 0.1 },
       });
       const hostPid = other.info.hostPid!;
+      let pausedLooks = 0;
+      const look = setInterval(() => {
+        if (stoppedIn(other).length > 0) pausedLooks++;
+      }, 20);
+      const bg = await other.start(spin);
+      const r = await other.exec(spin, { timeoutMs: 1500 });
+      assert.equal(r.timedOut, true);
+      await bg.kill();
+      clearInterval(look);
+      assert.ok(pausedLooks >= 3, `the throttle never paused the sandbox (${pausedLooks})`);
+      // The agent itself is never stopped, and no process the throttle paused outlives its command.
+      await new Promise((done) => setTimeout(done, 200));
+      assert.deepEqual(stoppedIn(other), []);
+      // A busy server with a TERM handler, paused by the throttle, still gets to run it when killed.
+      const trap = await other.start(`trap 'echo termed; exit 3' TERM; while :; do :; done`);
+      await new Promise((done) => setTimeout(done, 700));
+      await trap.kill();
+      assert.match(trap.logs(), /termed/);
+      assert.deepEqual(await trap.exited, { exitCode: 3, signal: null });
       await other.start(`${spin} & ${spin}`);
       await new Promise((done) => setTimeout(done, 800));
       await other.dispose();
