@@ -6,7 +6,7 @@
 // token, GOPATH=$HOME is the whole home with ~/.ssh in it. Every mount carries the reason
 // it was made, which the sandbox reports in `info.toolchainMounts`.
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import type { ToolchainMount } from "./types.ts";
 
 // The libc realpath: Node's JavaScript one walks each path part in JS (a few ms at a cold
@@ -59,7 +59,19 @@ const toolchains: Toolchain[] = [
   { variable: "DENO_INSTALL", defaultRel: ".deno", parts: ["bin"] },
 ];
 
+/** An absolute path, normalized, without a trailing slash (but "/" stays "/"). */
+function canonical(path: string): string {
+  const n = normalize(path);
+  return n.length > 1 && n.endsWith(sep) ? n.slice(0, -1) : n;
+}
+
 export function isInside(path: string, dir: string): boolean {
+  // Absolute paths (all this module compares) by string: path.relative resolves both against
+  // the cwd, and it is called for every pair of mounts at every sandbox start.
+  if (isAbsolute(path) && isAbsolute(dir)) {
+    const [p, d] = [canonical(path), canonical(dir)];
+    return p === d || p.startsWith(d === sep ? d : `${d}${sep}`);
+  }
   const rel = relative(dir, path);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
