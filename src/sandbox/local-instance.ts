@@ -20,7 +20,7 @@ import { raceTimeout } from "../util/index.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
 import { SandboxUnavailableError } from "./errors.ts";
-import { buildLauncherArgs, insideBin, insideNet } from "./launcher-args.ts";
+import { buildLauncherArgs, cpuThrottled, insideBin, insideNet } from "./launcher-args.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { resolveReadOnlyPaths } from "./read-only-paths.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
@@ -28,6 +28,7 @@ import { buildSeccompFilter } from "./seccomp-filter.ts";
 import { stageHelpers } from "./stage-helpers.ts";
 import { ensureOwnedDir, helperRoot, stateRoot, sweepStaleStateDirs } from "./state-root.ts";
 import type {
+  CpuLimit,
   LimitMechanism,
   SandboxLimits,
   SandboxPolicy,
@@ -50,6 +51,7 @@ export interface LocalInstance {
   home: string;
   uid: number;
   limitMechanism: LimitMechanism;
+  cpuLimit: CpuLimit;
   cgroup: SandboxCgroup | null;
   /** The host folders of toolchains bound in read-only, and why. */
   toolchainMounts: ToolchainMount[];
@@ -146,6 +148,8 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
 
   const cgroup = createSandboxCgroup(id, limits);
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
+  // Without a cgroup the agent throttles the CPU share itself (native/cl-throttle.h).
+  const cpuLimit: CpuLimit = cgroup ? "cgroup" : cpuThrottled(cgroup, limits) ? "throttle" : "none";
 
   const seccompPath = join(stateDir, "seccomp.bpf");
   writeFileSync(seccompPath, buildSeccompFilter(), { mode: 0o600 });
@@ -234,17 +238,14 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     home,
     uid,
     limitMechanism,
+    cpuLimit,
     cgroup,
     toolchainMounts: homeMounts,
     readOnlyPaths,
-    unenforced: cgroup
-      ? []
-      : [
-          {
-            limit: "cpuCores",
-            why: "a CPU share needs a cgroup and none is delegated to this user; rlimits cannot cap a share (the per-command time limit still ends a spinning command)",
-          },
-        ],
+    unenforced:
+      cpuLimit === "none"
+        ? [{ limit: "cpuCores", why: `${limits.cpuCores} is not a CPU share to hold` }]
+        : [],
     mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
     upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
     layerPath: () => `/proc/${hostPid}/root${stateDir}/layer`,
