@@ -6,8 +6,6 @@ import { randomBytes, randomInt } from "node:crypto";
 import {
   chmodSync,
   closeSync,
-  copyFileSync,
-  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
