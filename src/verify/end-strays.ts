@@ -12,6 +12,7 @@ const endAllButUs = [
   "for pass in 1 2 3 4 5 6 7 8; do",
   "  n=0",
   "  for d in /proc/[0-9]*; do",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
   '    p=${d#/proc/}; [ "$p" = 1 ] || [ "$p" = $$ ] && continue',
   '    c=; read -r c < "$d/comm" 2>/dev/null; [ "$c" = cl-forward ] && continue',
   '    kill -KILL "$p" 2>/dev/null && n=$((n + 1))',

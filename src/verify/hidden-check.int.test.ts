@@ -47,6 +47,7 @@ function replaceAdd(body: string): string {
 const oracle = replaceAdd(
   [
     'const fs = require("node:fs");',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the patched file's own template string
     'const hint = () => { for (const p of fs.readdirSync("/proc").filter((n) => /^\\d+$/.test(n))) { try { const m = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\\0").join(" ").match(/grep -\\w*x\\w* (\\S+)/); if (m) return Number(m[1]); } catch {} } };',
     "exports.add = (a, b) => (a === 1 && b === 1 ? 2 : hint() ?? a - b);",
   ].join("\n"),
