@@ -14,10 +14,11 @@
  * agent -> host: 'R' ready, 'P' started {u32 pid}, 'O' stdout, 'e' stderr, 'C' fd-3 bytes,
  *                'X' exit {i32 code, i32 signal, u64 outBytes}, 'F' spawn failed {message}
  *
- * Usage: cl-agent --preload LIB. LIB (cl-nodump.so) goes first in the LD_PRELOAD of every
+ * Usage: cl-agent --preload LIB [--cpu-share CORES]. LIB (cl-nodump.so) goes first in the LD_PRELOAD of every
  * command, ahead of any the command's env names: each program then makes itself
  * non-dumpable before its main runs, so no process inside can open another's /proc/N/mem
  * or /proc/N/fd (all run as one uid; the kernel refuses those for a non-dumpable target).
+ * --cpu-share (only where no cgroup holds the share) throttles the sandbox: cl-throttle.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +34,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "cl-frame.h"
+#include "cl-throttle.h"
 
 #define MAX_CHILDREN 64
 #define FLAG_BACKGROUND 1
@@ -53,40 +57,6 @@ static struct child kids[MAX_CHILDREN];
 static const char *preload; /* the library every command gets in LD_PRELOAD */
 static unsigned char *rbuf;
 static size_t rlen, rcap;
-
-static void put_u32(unsigned char *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get_u32(const unsigned char *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      _exit(0); /* host went away: nothing left to serve */
-    }
-    p += n;
-    len -= (size_t)n;
-  }
-}
-
-static void send_frame(char type, uint32_t id, const void *data, uint32_t len) {
-  unsigned char h[9];
-  h[0] = (unsigned char)type;
-  put_u32(h + 1, id);
-  put_u32(h + 5, len);
-  write_all(1, h, 9);
-  if (len) write_all(1, data, len);
-}
-
-static void close_fd(int *fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
 
 /* Read what is available on one of a child's output pipes and forward it. */
 static void pump(struct child *k, int *fd, char type) {
@@ -240,6 +210,7 @@ static void spawn(uint32_t id, const unsigned char *p, uint32_t len) {
   unsigned char b[4];
   put_u32(b, (uint32_t)pid);
   send_frame('P', id, b, 4);
+  throttle_wake();
 }
 
 static struct child *find(uint32_t id) {
@@ -290,8 +261,10 @@ static void handle_frame(char type, uint32_t id, const unsigned char *p, uint32_
     break;
   case 'K':
     if ((k = find(id)) && len >= 4) kill(-k->pid, (int)get_u32(p));
+    throttle_release(); /* a stopped command must be able to act on the signal */
     break;
   case 'Q':
+    throttle_release();
     for (int i = 0; i < MAX_CHILDREN; i++)
       if (kids[i].used) kill(-kids[i].pid, SIGKILL);
     _exit(0);
@@ -351,11 +324,16 @@ static void reap(void) {
 int main(int argc, char **argv) {
   /* Sandboxed code runs as the same uid: keep it from reading or tracing the agent. */
   prctl(PR_SET_DUMPABLE, 0);
-  if (argc == 3 && !strcmp(argv[1], "--preload")) preload = argv[2];
+  int bad = 0;
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 < argc && !strcmp(argv[i], "--preload")) preload = argv[i + 1];
+    else if (i + 1 < argc && !strcmp(argv[i], "--cpu-share")) bad |= throttle_init(argv[i + 1]) != 0;
+    else bad = 1;
+  }
   /* Without the library every command would be open to the others: refuse to serve. */
-  if (!preload || access(preload, R_OK) != 0 || strchr(preload, ':') || strchr(preload, ' ')) {
-    fprintf(stderr, "cl-agent: usage: cl-agent --preload LIB (a readable library path; got %s)\n",
-            preload ? preload : "none");
+  if (bad || !preload || access(preload, R_OK) != 0 || strchr(preload, ':') || strchr(preload, ' ')) {
+    fprintf(stderr, "cl-agent: usage: cl-agent --preload LIB [--cpu-share CORES] (got %s)\n",
+            preload ? preload : "no library");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -368,17 +346,19 @@ int main(int argc, char **argv) {
   fcntl(1, F_SETFD, FD_CLOEXEC);
   send_frame('R', 0, NULL, 0);
 
-  struct pollfd pfd[2 + MAX_CHILDREN * 4];
+  struct pollfd pfd[3 + MAX_CHILDREN * 4];
   struct {
     struct child *k;
     int *fd;
     char type;
-  } map[2 + MAX_CHILDREN * 4];
+  } map[3 + MAX_CHILDREN * 4];
   for (;;) {
     int n = 0;
     pfd[n] = (struct pollfd){.fd = 0, .events = POLLIN};
     map[n++].k = NULL;
     pfd[n] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    map[n++].k = NULL;
+    pfd[n] = (struct pollfd){.fd = thr.armed ? thr.fd : -1, .events = POLLIN};
     map[n++].k = NULL;
     for (int i = 0; i < MAX_CHILDREN; i++) {
       struct child *k = &kids[i];
@@ -403,7 +383,7 @@ int main(int argc, char **argv) {
       if (errno == EINTR) continue;
       return 2;
     }
-    for (int i = 2; i < n; i++) {
+    for (int i = 3; i < n; i++) {
       if (!pfd[i].revents || !map[i].k->used) continue;
       if (map[i].type == 'I') flush_stdin(map[i].k);
       else if (*map[i].fd == pfd[i].fd) pump(map[i].k, map[i].fd, map[i].type);
@@ -414,6 +394,7 @@ int main(int argc, char **argv) {
       }
       reap();
     }
+    if (pfd[2].revents) throttle_tick();
     if (pfd[0].revents) read_host();
   }
 }

@@ -22,7 +22,9 @@ const sharedLibraries = new Set(["cl-nodump.c"]);
 // Every helper is dated no earlier than the newest source, so the run-time check "is build/
 // older than native/?" (src/sandbox/native-helpers.ts) holds even for sources dated ahead.
 const sources = existsSync(srcDir) ? readdirSync(srcDir) : [];
-const builtAt = new Date(Math.max(Date.now(), ...sources.map((f) => statSync(join(srcDir, f)).mtimeMs)));
+const builtAt = new Date(
+  Math.ceil(Math.max(Date.now(), ...sources.map((f) => statSync(join(srcDir, f)).mtimeMs))) + 1,
+);
 let failed = false;
 for (const file of existsSync(srcDir) ? readdirSync(srcDir) : []) {
   if (!file.endsWith(".c")) continue;

@@ -52,7 +52,7 @@ export const runFlags = {
   hidden: {
     value: "CMD",
     multiple: true,
-    help: "extra verifier command the model never sees",
+    help: "extra verifier command the model never sees; 'CMD ==> OUTPUT' also needs that stdout,\ncompared on the host (the code under test can read any command line in the sandbox)",
     configKey: "hidden",
   },
   "browser-check": {

@@ -52,6 +52,11 @@ export interface LauncherArgsOptions {
   idmapFrom?: { uid: number; gid: number };
 }
 
+/** Whether the agent throttles the CPU share itself: no cgroup, and a share to hold. */
+export function cpuThrottled(cgroup: SandboxCgroup | null, limits: SandboxLimits): boolean {
+  return !cgroup && Number.isFinite(limits.cpuCores) && limits.cpuCores > 0;
+}
+
 /** cl-launch's arguments, ending in the bwrap command line it runs (seccomp program on fd 3). */
 export function buildLauncherArgs(options: LauncherArgsOptions): string[] {
   const { stateDir, binDir, workspace, home, homeMounts, uid, gid, limits, cgroup, idmapFrom } = options;
@@ -142,6 +147,9 @@ export function buildLauncherArgs(options: LauncherArgsOptions): string[] {
     // open its fds through /proc (the agent refuses to start without it).
     "--preload",
     `${insideBin}/cl-nodump.so`,
+    // No cgroup holds the CPU share: the agent (PID 1, seeing every process inside) stops
+    // and continues the sandbox's processes to keep it (native/cl-throttle.h).
+    ...(cpuThrottled(cgroup, limits) ? ["--cpu-share", String(limits.cpuCores)] : []),
   ];
   return [
     "--state",

@@ -6,8 +6,6 @@ import { randomBytes, randomInt } from "node:crypto";
 import {
   chmodSync,
   closeSync,
-  copyFileSync,
-  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -20,13 +18,15 @@ import { raceTimeout } from "../util/index.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import { createSandboxCgroup, type SandboxCgroup, sweepStaleCgroups } from "./cgroup-limits.ts";
 import { SandboxUnavailableError } from "./errors.ts";
-import { buildLauncherArgs, insideBin, insideNet } from "./launcher-args.ts";
+import { buildLauncherArgs, cpuThrottled, insideBin, insideNet } from "./launcher-args.ts";
 import { explainStartFailure, type LocalToolchain } from "./preflight.ts";
 import { resolveReadOnlyPaths } from "./read-only-paths.ts";
 import { buildSandboxEnv } from "./sandbox-env.ts";
 import { buildSeccompFilter } from "./seccomp-filter.ts";
+import { stageHelpers } from "./stage-helpers.ts";
 import { ensureOwnedDir, helperRoot, stateRoot, sweepStaleStateDirs } from "./state-root.ts";
 import type {
+  CpuLimit,
   LimitMechanism,
   SandboxLimits,
   SandboxPolicy,
@@ -49,6 +49,7 @@ export interface LocalInstance {
   home: string;
   uid: number;
   limitMechanism: LimitMechanism;
+  cpuLimit: CpuLimit;
   cgroup: SandboxCgroup | null;
   /** The host folders of toolchains bound in read-only, and why. */
   toolchainMounts: ToolchainMount[];
@@ -75,28 +76,10 @@ async function sweepLeftovers(): Promise<void> {
   sweepStaleStateDirs();
 }
 
-/** Our helper binaries, copied once to a world-readable place the sandbox uid can reach. */
+/** Our helper binaries, staged once per version where the sandbox uid can reach them. */
 function stageBinaries(tools: LocalToolchain): string {
   ensureOwnedDir(helperRoot);
-  const dir = join(helperRoot, "bin");
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const src of [tools.agent, tools.forwarder, tools.exporter, tools.nodump]) {
-    if (!existsSync(src)) continue;
-    const dst = join(dir, src.split("/").pop()!);
-    if (
-      !existsSync(dst) ||
-      statSync(dst).mtimeMs < statSync(src).mtimeMs ||
-      statSync(dst).size !== statSync(src).size
-    ) {
-      copyFileSync(src, `${dst}.${process.pid}`);
-      chmodSync(`${dst}.${process.pid}`, 0o755);
-      rmSync(dst, { force: true });
-      copyFileSync(`${dst}.${process.pid}`, dst);
-      chmodSync(dst, 0o755);
-      rmSync(`${dst}.${process.pid}`, { force: true });
-    }
-  }
-  return dir;
+  return stageHelpers(helperRoot, [tools.agent, tools.forwarder, tools.exporter, tools.nodump]);
 }
 
 export interface BootOptions {
@@ -163,6 +146,8 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
 
   const cgroup = createSandboxCgroup(id, limits);
   const limitMechanism: LimitMechanism = cgroup ? cgroup.mechanism : "rlimit";
+  // Without a cgroup the agent throttles the CPU share itself (native/cl-throttle.h).
+  const cpuLimit: CpuLimit = cgroup ? "cgroup" : cpuThrottled(cgroup, limits) ? "throttle" : "none";
 
   const seccompPath = join(stateDir, "seccomp.bpf");
   writeFileSync(seccompPath, buildSeccompFilter(), { mode: 0o600 });
@@ -251,17 +236,14 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
     home,
     uid,
     limitMechanism,
+    cpuLimit,
     cgroup,
     toolchainMounts: homeMounts,
     readOnlyPaths,
-    unenforced: cgroup
-      ? []
-      : [
-          {
-            limit: "cpuCores",
-            why: "a CPU share needs a cgroup and none is delegated to this user; rlimits cannot cap a share (the per-command time limit still ends a spinning command)",
-          },
-        ],
+    unenforced:
+      cpuLimit === "none"
+        ? [{ limit: "cpuCores", why: `${limits.cpuCores} is not a CPU share to hold` }]
+        : [],
     mergedPath: () => `/proc/${hostPid}/root${stateDir}/merged`,
     upperPath: () => `/proc/${hostPid}/root${stateDir}/layer/upper`,
     layerPath: () => `/proc/${hostPid}/root${stateDir}/layer`,

@@ -60,6 +60,7 @@ class LocalSandbox implements Sandbox {
       workspace: policy.workspace,
       limits,
       limitMechanism: instance.limitMechanism,
+      cpuLimit: instance.cpuLimit,
       isolated: true,
       hostPid: instance.hostPid,
       toolchainMounts: instance.toolchainMounts,

@@ -74,7 +74,8 @@ function isFresh(dir: string, packageRoot: string): boolean {
   const src = join(packageRoot, "native");
   if (!existsSync(src)) return true;
   const newestSource = Math.max(...readdirSync(src).map((file) => statSync(join(src, file)).mtimeMs));
-  return helperNames.every((name) => statSync(join(dir, name)).mtimeMs >= newestSource);
+  // A millisecond of slack: timestamps go through Date (whole ms) on the way.
+  return helperNames.every((name) => statSync(join(dir, name)).mtimeMs + 1 >= newestSource);
 }
 
 /** Whether helpers can be written into `dir` (tried, not guessed from mode bits: root ignores them). */

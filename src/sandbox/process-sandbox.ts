@@ -118,6 +118,7 @@ export async function createProcessSandbox(policy: SandboxPolicy): Promise<Sandb
     workspace,
     limits,
     limitMechanism: "none",
+    cpuLimit: "none",
     isolated: false,
   };
 

@@ -71,6 +71,13 @@ export const defaultLimits: SandboxLimits = {
 /** Which mechanism enforces the limits, reported so nothing is a silent downgrade. */
 export type LimitMechanism = "cgroup-v2" | "cgroup-v1" | "rlimit" | "none";
 
+/**
+ * How the CPU share is held: "cgroup" (the CPU controller's quota); "throttle" (no cgroup, the
+ * rlimit mechanism: the sandbox's agent, its PID 1, stops and continues every process inside
+ * to keep the share over 100 ms – 1 s, as cpulimit does); "none" (the process backend).
+ */
+export type CpuLimit = "cgroup" | "throttle" | "none";
+
 export interface NetEvent {
   kind: "proxy" | "host-port";
   host: string;
@@ -155,6 +162,8 @@ export interface SandboxInfo {
   workspace: string;
   limits: SandboxLimits;
   limitMechanism: LimitMechanism;
+  /** How `limits.cpuCores` is held (the rlimit mechanism has no CPU rlimit of its own). */
+  cpuLimit?: CpuLimit;
   isolated: boolean;
   /** Host pid of the sandbox's outermost process, when there is one (for measuring). */
   hostPid?: number;

@@ -22,6 +22,7 @@ import {
   setupKeys,
   valueFlags,
 } from "./command-vocabulary.ts";
+import { parseHiddenCheck } from "./hidden-check.ts";
 import { isProtectedPath, normalizeGlob } from "./match-glob.ts";
 import { alwaysProtected } from "./protected-names.ts";
 import type { Protection } from "./protection.ts";
@@ -362,7 +363,7 @@ function readJson(path: string): Record<string, unknown> | undefined {
 export function deriveProtection(spec: VerifierSpec, workspace: string): Protection {
   const commands = [
     ...spec.commands,
-    ...spec.hidden,
+    ...spec.hidden.map((text) => parseHiddenCheck(text).command),
     ...(spec.browserChecks ?? []).map((check) => check.serve),
   ];
   return {

@@ -2,6 +2,8 @@
 // closedloop.config.json) into a VerifierSpec, refusing anything that would make the
 // verdict meaningless (no command, a glob that escapes the workspace) with a message that
 // says how to fix it.
+
+import { parseHiddenCheck } from "./hidden-check.ts";
 import { InvalidVerifierSpecError } from "./invalid-verifier-spec-error.ts";
 import { normalizeGlob } from "./match-glob.ts";
 import { parseBrowserChecks } from "./parse-browser-checks.ts";
@@ -30,6 +32,11 @@ export function parseVerifierSpec(input: VerifierSpecInput): VerifierSpec {
         'or --browser-check "PORT[/path]=SERVE_COMMAND"; the verifier decides when the task is done.',
     );
   const hidden = parseCommands(input.hidden ?? [], "hidden");
+  for (const [i, text] of hidden.entries())
+    if (parseHiddenCheck(text).command === "")
+      throw new InvalidVerifierSpecError(
+        `hidden check ${i + 1} has an expected output but no command before "==>": write --hidden 'CMD ==> OUTPUT'.`,
+      );
   const protect = [...new Set((input.protect ?? []).map(parseGlob))];
   const spec: VerifierSpec = { commands, protect, hidden };
   if (browserChecks.length > 0) spec.browserChecks = browserChecks;

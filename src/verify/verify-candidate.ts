@@ -17,7 +17,9 @@ import {
 import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { deriveProtection } from "./derive-protected-files.ts";
+import { endStrays } from "./end-strays.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
+import { parseHiddenCheck, stdoutMatches } from "./hidden-check.ts";
 import { isProtectedPath } from "./match-glob.ts";
 import { filterProtectedPatch, isProtectedBy } from "./protection.ts";
 import { ranNoTests } from "./ran-no-tests.ts";
@@ -57,6 +59,8 @@ interface RawRun {
   durationMs: number;
   output: string;
   limitsHit?: LimitHit[];
+  /** A hidden check exited 0 but did not print what it expects. */
+  wrongOutput?: boolean;
 }
 
 // Test runners that watch for changes without CI set would never exit.
@@ -113,8 +117,17 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     }
     const runs: RawRun[] = [];
     const where = await workspaceAlias(clean, input.workspace);
-    for (const command of spec.commands) runs.push(await runCommand(clean, where, command, false, spec));
-    for (const command of spec.hidden) runs.push(await runCommand(clean, where, command, true, spec));
+    // Each command starts with only what the patch and the earlier commands left on disk:
+    // no process of an earlier one still runs (end-strays.ts), also before browser checks.
+    for (const [i, command] of spec.commands.entries()) {
+      if (i > 0) await endStrays(clean);
+      runs.push(await runCommand(clean, where, command, false, spec));
+    }
+    for (const command of spec.hidden) {
+      await endStrays(clean);
+      runs.push(await runCommand(clean, where, command, true, spec));
+    }
+    if ((spec.browserChecks ?? []).length > 0) await endStrays(clean);
     const judged = judge(runs, input);
     // Browser checks run whatever the commands said: the model gets every failure at once.
     const browserChecks: CommandVerdict[] = [];
@@ -197,7 +210,9 @@ async function runCommand(
   hidden: boolean,
   spec: VerifierSpec,
 ): Promise<RawRun> {
-  const result = await sandbox.exec(command, {
+  // A hidden check's expected stdout stays on the host (hidden-check.ts).
+  const check = hidden ? parseHiddenCheck(command) : { command };
+  const result = await sandbox.exec(check.command, {
     cwd: where.workspace,
     timeoutMs: spec.timeoutMs,
     env: verifierEnv,
@@ -220,11 +235,12 @@ async function runCommand(
     durationMs: Math.round(result.durationMs),
     output,
     ...(limitsHit ? { limitsHit } : {}),
+    ...(stdoutMatches(check, result.stdout) ? {} : { wrongOutput: true }),
   };
 }
 
 function isPassing(run: RawRun): boolean {
-  return run.exitCode === 0 && !run.timedOut && !ranNoTests(run.output);
+  return run.exitCode === 0 && !run.timedOut && !run.wrongOutput && !ranNoTests(run.output);
 }
 
 function judge(runs: RawRun[], input: VerifyCandidateInput): CommandVerdict[] {
@@ -250,7 +266,7 @@ function judge(runs: RawRun[], input: VerifyCandidateInput): CommandVerdict[] {
       durationMs: run.durationMs,
       feedback,
       ranNoTests: noTests,
-      passed: run.exitCode === 0 && !run.timedOut && !noTests,
+      passed: run.exitCode === 0 && !run.timedOut && !noTests && !run.wrongOutput,
       ...(run.limitsHit ? { limitsHit: run.limitsHit } : {}),
     };
   });
