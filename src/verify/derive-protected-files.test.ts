@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { deriveProtectedFiles, deriveProtection, splitCommands } from "./derive-protected-files.ts";
 import { describeProtectedChange, isProtectedBy } from "./protection.ts";
+import { scratchProjects } from "./testing/project-files.ts";
 
-const root = mkdtempSync(join(tmpdir(), "closedloop-derive-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-
-function project(name: string, files: Record<string, string>): string {
-  const dir = join(root, name);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = scratchProjects("derive");
 
 const protects = (workspace: string, commands: string[], path: string, allowEdit: string[] = []) =>
   isProtectedBy({ protect: deriveProtectedFiles({ workspace, commands }), allowEdit }, path);

@@ -2,26 +2,14 @@
 // code under test reading the check's expected answer from its caller's command line, and a
 // process left by one verifier command watching the next.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { applyPatchIn } from "../patch/index.ts";
 import { createSandbox } from "../sandbox/index.ts";
 import { parseVerifierSpec } from "./parse-verifier-spec.ts";
+import { scratchProjects } from "./testing/project-files.ts";
 import { verifyCandidate } from "./verify-candidate.ts";
 
-const scratch = mkdtempSync(join(tmpdir(), "cl-hidden-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-function project(name: string, files: Record<string, string>): string {
-  const dir = join(scratch, name);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = scratchProjects("hidden");
 
 const adder = {
   "add.js": "exports.add = (a, b) => a - b;\n",

@@ -4,13 +4,14 @@
 // would be filtered out); only the code it changes does, at run time. Shown real in a
 // sandbox without read-only paths, then stopped by the clean room's read-only binds.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { applyPatchIn } from "../patch/index.ts";
 import { createSandbox } from "../sandbox/index.ts";
 import { parseVerifierSpec } from "./parse-verifier-spec.ts";
+import { writeProject } from "./testing/project-files.ts";
 import { verifyCandidate } from "./verify-candidate.ts";
 
 const workspace = mkdtempSync(join(tmpdir(), "cl-runtime-rewrite-"));
@@ -22,10 +23,7 @@ const files: Record<string, string> = {
   "test/a.test.js": `const test = require("node:test");\nrequire("../src/math.js");\ntest("math loads", () => {});\n`,
   "test/b.test.js": failing,
 };
-for (const [path, content] of Object.entries(files)) {
-  mkdirSync(join(workspace, path, ".."), { recursive: true });
-  writeFileSync(join(workspace, path), content);
-}
+writeProject(workspace, files);
 // No fix: the module replaces the failing test file with one that passes, when it loads.
 const patch = [
   "diff --git a/src/math.js b/src/math.js",
@@ -69,14 +67,11 @@ test("the clean room binds the protected tests read-only: the rewrite fails and 
 const pyWorkspace = mkdtempSync(join(tmpdir(), "cl-runtime-rewrite-py-"));
 after(() => rmSync(pyWorkspace, { recursive: true, force: true }));
 const pyFailing = "from calc import double\n\ndef test_double():\n    assert double(2) == 4\n";
-for (const [path, content] of Object.entries({
+writeProject(pyWorkspace, {
   "calc.py": "def double(n):\n    return n + 1\n",
   "tests/test_a.py": "import calc\n\ndef test_loads():\n    pass\n",
   "tests/test_b.py": pyFailing,
-})) {
-  mkdirSync(join(pyWorkspace, path, ".."), { recursive: true });
-  writeFileSync(join(pyWorkspace, path), content);
-}
+});
 const pyPatch = [
   "diff --git a/calc.py b/calc.py",
   "--- a/calc.py",

@@ -3,24 +3,12 @@
 // imported) are protected, and the product's own files stay the model's to fix, whatever
 // they are called.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { deriveProtectedFiles } from "./derive-protected-files.ts";
 import { isProtectedPath } from "./match-glob.ts";
+import { scratchProjects } from "./testing/project-files.ts";
 
-const root = mkdtempSync(join(tmpdir(), "closedloop-helpers-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-
-function project(name: string, files: Record<string, string>): string {
-  const dir = join(root, name);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = scratchProjects("helpers");
 
 function check(ws: string, command: string, yes: string[], no: string[]): void {
   const globs = deriveProtectedFiles({ workspace: ws, commands: [command] });
