@@ -31,6 +31,8 @@ export interface AgentSpawnOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Bytes the command writes to fd 3 (used to report the final working directory). */
   onControl?: (chunk: Buffer) => void;
+  /** The command's pid inside the sandbox, once the agent has started it. */
+  onStarted?: (pid: number) => void;
 }
 
 export interface AgentProcess {
@@ -252,6 +254,7 @@ export class AgentChannel {
         return;
       case "P":
         if (payload.readUInt32LE(0) === 0) throw new SandboxProtocolError(`command ${id} started as pid 0`);
+        p.options.onStarted?.(payload.readUInt32LE(0));
         return;
       case "F":
         p.options.onStderr?.(Buffer.from(`closedloop: ${payload.toString()}\n`));

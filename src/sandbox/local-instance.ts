@@ -54,6 +54,8 @@ export interface LocalInstance {
   /** The host folders of toolchains bound in read-only, and why. */
   toolchainMounts: ToolchainMount[];
   readOnlyPaths: string[];
+  /** Pid inside of the network relay (cl-forward), when the sandbox has one. */
+  relayPid?: number;
   /** Limits the rlimit fallback cannot hold (empty under a cgroup). */
   unenforced: UnenforcedLimit[];
   /** The sandbox's merged workspace and its writable layer, as the host can read them. */
@@ -272,6 +274,9 @@ export async function bootLocalInstance({ policy, limits, tools }: BootOptions):
       cwd: "/",
       outputCap: 4096,
       background: true,
+      onStarted: (pid) => {
+        instance.relayPid = pid;
+      },
       onStdout: (c) => {
         said += c.toString();
         if (said.includes("ready")) ready();

@@ -9,6 +9,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { createAgentBackgroundProcess } from "./agent-background-process.ts";
 import type { AgentExit } from "./agent-channel.ts";
+import { endStraysScript } from "./end-strays.ts";
 import { PathOutsideWorkspaceError, SandboxUnavailableError } from "./errors.ts";
 import { limitsHitBetween, sampleLimits } from "./limit-events.ts";
 import { bootLocalInstance, type LocalInstance } from "./local-instance.ts";
@@ -302,6 +303,11 @@ class LocalSandbox implements Sandbox {
     };
     this.exposed.add(handle);
     return handle;
+  }
+
+  async endStrays(): Promise<void> {
+    const relay = this.live().relayPid;
+    await this.exec(endStraysScript(relay ? [relay] : []), { timeoutMs: 10_000 });
   }
 
   async diff(): Promise<string> {

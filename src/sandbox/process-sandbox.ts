@@ -219,6 +219,12 @@ export async function createProcessSandbox(policy: SandboxPolicy): Promise<Sandb
       return kept.length === 0 ? "" : diffTrees({ before: workspace, after: copy, paths: kept });
     },
 
+    async endStrays() {
+      checkAlive();
+      // It shares the host's PID namespace: `kill -1` here would reach the user's processes.
+      await stopAll();
+    },
+
     async reset() {
       checkAlive();
       await stopAll();

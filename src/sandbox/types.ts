@@ -195,6 +195,12 @@ export interface Sandbox {
   exposePort(port: number): Promise<{ host: string; port: number; close(): Promise<void> }>;
   /** A `git apply`-able unified diff of everything changed against the baseline. */
   diff(): Promise<string>;
+  /**
+   * Ends every process earlier commands left running, background ones and detached ones
+   * (setsid) alike, so the next command starts with nothing of theirs alive. The `process`
+   * backend can end only the processes it started; one that detached is beyond it.
+   */
+  endStrays(): Promise<void>;
   /** Back to the clean baseline; background processes are stopped. */
   reset(): Promise<void>;
   /** Nothing left running, mounted or on disk. Safe to call twice. */

@@ -66,7 +66,12 @@ test("a hidden check with its answer in the sandbox is read by the code under te
 
 // The first command leaves a detached process that appends to a log as long as it lives; the
 // second passes only when nothing appends any more.
-const leaveStray = `setsid sh -c 'while :; do echo x >> /tmp/stray.log; sleep 0.05; done' </dev/null >/dev/null 2>&1 & sleep 0.3`;
+// A second one takes the relay's name (prctl PR_SET_NAME): strays are not told by name.
+const renamed = `import ctypes, time; ctypes.CDLL(None).prctl(15, b"cl-forward", 0, 0, 0); [(open("/tmp/stray.log", "a").write("y\\n"), time.sleep(0.05)) for _ in iter(int, 1)]`;
+const leaveStray =
+  `setsid sh -c 'while :; do echo x >> /tmp/stray.log; sleep 0.05; done' </dev/null >/dev/null 2>&1 & ` +
+  `setsid python3 -c '${renamed}' </dev/null >/dev/null 2>&1 & sleep 0.5; ` +
+  `grep -qx cl-forward /proc/[0-9]*/comm`;
 const nothingLeft = `sleep 0.2; a=$(wc -l < /tmp/stray.log); sleep 0.4; b=$(wc -l < /tmp/stray.log); [ "$a" = "$b" ]`;
 
 test("a detached process outlives its command in one sandbox, but not into the clean room's next command", async () => {
@@ -74,7 +79,7 @@ test("a detached process outlives its command in one sandbox, but not into the c
   const sb = await createSandbox({ workspace, backend: "local", warmPool: false });
   try {
     assert.equal(await applyPatchIn(sb, workspace, ""), undefined);
-    await sb.exec(leaveStray);
+    assert.equal((await sb.exec(leaveStray)).exitCode, 0, "both strays run, one named cl-forward");
     const r = await sb.exec(nothingLeft);
     assert.notEqual(r.exitCode, 0, "the stray is still writing (the attack is real)");
   } finally {
@@ -86,6 +91,7 @@ test("a detached process outlives its command in one sandbox, but not into the c
     patch: "",
     sandboxPolicy: { backend: "local" },
   });
+  assert.equal(result.commands[0]?.passed, true, "the strays were started, the renamed one too");
   const hidden = result.commands.find((c) => c.hidden);
   assert.equal(hidden?.passed, true, `the stray was ended before the hidden check: ${result.text}`);
 });

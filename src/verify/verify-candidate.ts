@@ -17,7 +17,6 @@ import {
 import { type BrowserProbe, compactOutput, createBrowserProbe, type Finding } from "../signals/index.ts";
 import { runBrowserCheckInSandbox } from "./browser-check.ts";
 import { deriveProtection } from "./derive-protected-files.ts";
-import { endStrays } from "./end-strays.ts";
 import { formatVerifyText } from "./format-verify-text.ts";
 import { parseHiddenCheck, stdoutMatches } from "./hidden-check.ts";
 import { isProtectedPath } from "./match-glob.ts";
@@ -118,16 +117,16 @@ export async function verifyCandidate(input: VerifyCandidateInput): Promise<Veri
     const runs: RawRun[] = [];
     const where = await workspaceAlias(clean, input.workspace);
     // Each command starts with only what the patch and the earlier commands left on disk:
-    // no process of an earlier one still runs (end-strays.ts), also before browser checks.
+    // no process of an earlier one still runs (Sandbox.endStrays), also before browser checks.
     for (const [i, command] of spec.commands.entries()) {
-      if (i > 0) await endStrays(clean);
+      if (i > 0) await clean.endStrays();
       runs.push(await runCommand(clean, where, command, false, spec));
     }
     for (const command of spec.hidden) {
-      await endStrays(clean);
+      await clean.endStrays();
       runs.push(await runCommand(clean, where, command, true, spec));
     }
-    if ((spec.browserChecks ?? []).length > 0) await endStrays(clean);
+    if ((spec.browserChecks ?? []).length > 0) await clean.endStrays();
     const judged = judge(runs, input);
     // Browser checks run whatever the commands said: the model gets every failure at once.
     const browserChecks: CommandVerdict[] = [];

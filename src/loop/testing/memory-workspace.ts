@@ -114,6 +114,9 @@ export function createMemoryWorkspace(
     async diff() {
       return formatWholeFileDiff(baseline, files);
     },
+    async endStrays() {
+      // Commands here are instant functions: nothing outlives one.
+    },
     async reset() {
       files = new Map(baseline);
     },
