@@ -6,16 +6,23 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ensureOwnedDir, helperRoot, stateRoot, sweepStaleStateDirs } from "./state-root.ts";
 
-test("state dirs go to a memory filesystem when root has one (/run or /dev/shm)", (t) => {
-  if (process.getuid?.() !== 0) return t.skip("the choice differs for a user (XDG_RUNTIME_DIR)");
-  const onTmpfs = ["/run", "/dev/shm"].some((d) => {
-    try {
-      return statfsSync(d).type === 0x01021994;
-    } catch {
-      return false;
-    }
-  });
-  assert.equal(statfsSync(stateRoot().replace(/\/[^/]+$/, "")).type === 0x01021994, onTmpfs);
+test("state dirs go to a memory filesystem: /run or /dev/shm for root, XDG_RUNTIME_DIR or /tmp for a user", () => {
+  const uid = process.getuid?.() ?? 0;
+  const parent = stateRoot().replace(/\/[^/]+$/, "");
+  assert.equal(stateRoot(), join(parent, `closedloop-${uid}`));
+  if (uid === 0) {
+    const onTmpfs = ["/run", "/dev/shm"].some((d) => {
+      try {
+        return statfsSync(d).type === 0x01021994;
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(statfsSync(parent).type === 0x01021994, onTmpfs);
+  } else {
+    // A user's runtime dir is a private tmpfs; without one, /tmp (never /dev/shm: logout clears it).
+    assert.equal(parent, process.env.XDG_RUNTIME_DIR || "/tmp");
+  }
 });
 
 test("ensureOwnedDir makes a 0711 folder, and refuses a planted symlink or someone else's folder", () => {
