@@ -13,6 +13,7 @@ import { after, describe, test } from "node:test";
 import { createSandbox } from "../sandbox/index.ts";
 import { parseVerifierSpec } from "./parse-verifier-spec.ts";
 import { type Files, type Project, projects } from "./testing/cheat-projects.ts";
+import { runRaw } from "./testing/project-files.ts";
 import { verifyCandidate } from "./verify-candidate.ts";
 
 const ourModules = resolve(import.meta.dirname, "../../node_modules");
@@ -40,17 +41,6 @@ function makeTree(name: string, project: Project, change: Files = {}): string {
 }
 
 /** The verifier command run plainly on a tree (no sandbox, no filtering): exit code and output. */
-function runRaw(dir: string, command: string): { code: number | null; output: string } {
-  // Without NODE_TEST_CONTEXT: a node:test run inside ours would report to ours and exit 0.
-  const { NODE_TEST_CONTEXT: _context, NODE_OPTIONS: _options, ...env } = process.env;
-  const r = spawnSync("sh", ["-c", command], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...env, CI: "true" },
-    timeout: 120_000,
-  });
-  return { code: r.status, output: `${r.stdout}${r.stderr}` };
-}
 
 const policy = { backend: "local", quiet: true } as const;
 

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parseVerifierSpec } from "./parse-verifier-spec.ts";
+import { runRaw } from "./testing/project-files.ts";
 import type { VerifyResult } from "./types.ts";
 import { verifyCandidate } from "./verify-candidate.ts";
 import { createWitnessedVerifier, type WitnessedVerifier } from "./witnessed-verifier.ts";
@@ -260,16 +261,6 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 /** The raw command on a tree, as a user runs it: its exit code and output. */
-function runRaw(dir: string, command: string): { code: number | null; output: string } {
-  const { NODE_TEST_CONTEXT: _context, NODE_OPTIONS: _options, ...env } = process.env;
-  const r = spawnSync("sh", ["-c", command], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...env, CI: "true" },
-    timeout: 120_000,
-  });
-  return { code: r.status, output: `${r.stdout}${r.stderr}` };
-}
 
 for (const project of [nodeProject, pytestProject]) {
   describe(`code under test that rewrites the test machinery (${project.name})`, {

@@ -1,5 +1,6 @@
 // Test support for the verify module: a small project written from a map of relative paths
 // to contents, in a scratch folder removed after the test file's tests.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,4 +20,20 @@ export function scratchProjects(prefix: string): (name: string, files: Record<st
   const root = mkdtempSync(join(tmpdir(), `closedloop-${prefix}-`));
   after(() => rmSync(root, { recursive: true, force: true }));
   return (name, files) => writeProject(join(root, name), files);
+}
+
+/**
+ * A verifier command run bare on the host, as the user would (CI=true): the proof that a
+ * cheat is real. Without NODE_TEST_CONTEXT, a node:test run inside ours would report to ours
+ * and exit 0.
+ */
+export function runRaw(dir: string, command: string): { code: number | null; output: string } {
+  const { NODE_TEST_CONTEXT: _context, NODE_OPTIONS: _options, ...env } = process.env;
+  const r = spawnSync("sh", ["-c", command], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...env, CI: "true" },
+    timeout: 120_000,
+  });
+  return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
